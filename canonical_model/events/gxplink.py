@@ -1,0 +1,84 @@
+"""Events gxplink itself publishes: workflow progress, signatures, process definitions, audit records."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, JsonValue
+
+from canonical_model.audit import AuditRecord
+from canonical_model.base import Identifier, SourceSystem, UtcDateTime
+from canonical_model.messages import Event
+from canonical_model.process_definition import ProcessDefinition
+from canonical_model.signature import ElectronicSignature
+
+ErrorClass = Literal["retryable", "permanent"]
+
+
+class _GxplinkEvent(Event):
+    SYSTEM: ClassVar[SourceSystem] = "gxplink"
+
+
+class _WorkflowEvent(_GxplinkEvent):
+    workflow_id: Identifier = Field(description="Workflow instance id")
+    workflow_type: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Workflow name, e.g. 'lot_release'")
+    workflow_version: int = Field(default=1, ge=1, description="Version of the workflow definition")
+
+
+class WorkflowStarted(_WorkflowEvent):
+    """A workflow instance started."""
+
+    NAME: ClassVar[str] = "workflow_started"
+    business_key: str = Field(min_length=1, description="Business reference, e.g. the batch or lot id")
+    started_at: UtcDateTime = Field(description="When it started")
+    input: dict[str, JsonValue] = Field(default_factory=dict, description="Workflow input")
+
+
+class WorkflowStepCompleted(_WorkflowEvent):
+    """A workflow step completed (possibly after retries)."""
+
+    NAME: ClassVar[str] = "workflow_step_completed"
+    step: str = Field(min_length=1, description="Step name")
+    attempt: int = Field(default=1, ge=1, description="Attempt that succeeded")
+    completed_at: UtcDateTime = Field(description="When the step completed")
+    output: dict[str, JsonValue] = Field(default_factory=dict, description="Step output")
+
+
+class WorkflowCompleted(_WorkflowEvent):
+    """A workflow instance finished successfully."""
+
+    NAME: ClassVar[str] = "workflow_completed"
+    completed_at: UtcDateTime = Field(description="When it finished")
+    outcome: str | None = Field(default=None, min_length=1, description="Business outcome, e.g. 'released'")
+
+
+class WorkflowFailed(_WorkflowEvent):
+    """A workflow instance failed and will not continue (after compensation, if any)."""
+
+    NAME: ClassVar[str] = "workflow_failed"
+    step: str | None = Field(default=None, min_length=1, description="Step that failed")
+    error_class: ErrorClass = Field(description="retryable (gave up after retries) or permanent")
+    error: str = Field(min_length=1, description="What went wrong")
+    compensated: bool = Field(default=False, description="True if completed steps were compensated")
+    failed_at: UtcDateTime = Field(description="When it failed")
+
+
+class SignatureRecorded(_GxplinkEvent):
+    """An electronic signature was captured by gxplink."""
+
+    NAME: ClassVar[str] = "signature_recorded"
+    signature: ElectronicSignature = Field(description="The signature")
+
+
+class ProcessDefinitionPublished(_GxplinkEvent):
+    """A process definition package was published to the connected systems."""
+
+    NAME: ClassVar[str] = "process_definition_published"
+    definition: ProcessDefinition = Field(description="The published package")
+
+
+class AuditRecorded(_GxplinkEvent):
+    """An audit record was appended to the audit trail."""
+
+    NAME: ClassVar[str] = "audit_recorded"
+    record: AuditRecord = Field(description="The audit record")
