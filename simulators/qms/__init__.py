@@ -1,0 +1,1 @@
+"""QMS simulator: a SOAP 1.1 QualityRecordService (deviations, investigations, CAPAs, change controls)."""
