@@ -1,0 +1,168 @@
+"""The ERP's REST/JSON API over httpx: the only module of the ERP adapter that touches the wire.
+
+Faults are classified where they are seen: a refused connection or a connect timeout means the
+request never arrived (retryable); a read timeout or a dropped connection after a write was sent
+means it may have been executed (`OutcomeUnknown`); 429 and 5xx are transient, and a write answered
+500/502/504 may have been executed too (503 and 429 refuse before acting); a 200 whose JSON is cut
+off is read again, never guessed at.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from adapters.erp.api import OutcomeUnknown, Record, Reply
+from messaging.errors import PermanentError, RetryableError
+
+log = logging.getLogger(__name__)
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class ErpHttpClient:
+    def __init__(self, url: str, *, basic: tuple[str, str] | None = None, token: str | None = None,
+                 timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.url = url.rstrip("/")
+        self._auth: httpx.Auth | None = httpx.BasicAuth(*basic) if basic else _Bearer(token) if token else None
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None or self._http.is_closed:
+            self._http = httpx.AsyncClient(base_url=self.url, auth=self._auth, timeout=self._timeout,
+                                           transport=self._transport, headers={"Accept": "application/json"})
+        return self._http
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                    body: Record | None = None, if_match: str | None = None) -> Reply:
+        headers = {"If-Match": if_match} if if_match else None
+        try:
+            response = await self._client().request(method, path, params=params, json=body, headers=headers)
+        except NOT_SENT as exc:
+            raise RetryableError(f"ERP at {self.url} unreachable ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            if method == "GET":
+                raise RetryableError(f"ERP did not answer {method} {path} ({type(exc).__name__})") from None
+            raise OutcomeUnknown(f"no answer to {method} {path} ({type(exc).__name__}); it may have been "
+                                 "executed") from None
+        status = response.status_code
+        parsed = _json(response)
+        if status == 429 or status >= 500:
+            detail = (parsed or {}).get("detail") or response.reason_phrase
+            problem = f"ERP answered {status} to {method} {path}: {detail}"
+            if method != "GET" and status not in (429, 503):  # 500/502/504: it may have been done before failing
+                raise OutcomeUnknown(problem)
+            raise RetryableError(problem)
+        if method == "GET" and parsed is None:
+            raise RetryableError(f"ERP answered {method} {path} with a body that is not complete JSON")
+        return Reply(status, parsed, response.headers.get("etag"))
+
+    async def _get(self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False) -> Record | None:
+        reply = await self._send("GET", path, params=params)
+        if reply.status == 404 and missing_ok:
+            return None
+        if not reply.ok:
+            raise PermanentError(f"ERP refused GET {path}: {reply.status} {reply.code or ''} {reply.detail}")
+        return reply.body
+
+    async def _collection(self, path: str, params: dict[str, Any] | None = None) -> list[Record]:
+        """Every row of an OData collection, following @odata.nextLink."""
+        rows: list[Record] = []
+        page = await self._get(path, params)
+        while page is not None:
+            rows += _rows(page, path)
+            link = page.get("@odata.nextLink")
+            page = await self._get(str(link)) if link else None
+        return rows
+
+    async def changes(self, after: int, limit: int) -> tuple[list[Record], int]:
+        page = await self._get("/changes", {"after": after, "limit": limit}) or {}
+        return _rows(page, "/changes"), int(page.get("next_cursor") or after)
+
+    async def audit(self, after: int, limit: int) -> tuple[list[Record], int]:
+        page = await self._get("/audit", {"after": after, "limit": limit}) or {}
+        return _rows(page, "/audit"), int(page.get("next_after") or after)
+
+    async def lot_changes(self, lot_id: str) -> list[Record]:
+        entries: list[Record] = []
+        after = 0
+        while True:
+            page = await self._get("/audit", {"after": after, "limit": 10_000, "record_type": "lot",
+                                              "record_id": lot_id}) or {}
+            rows = _rows(page, "/audit")
+            if not rows:
+                return entries
+            entries += rows
+            after = int(page.get("next_after") or rows[-1]["seq"])
+
+    async def boms(self) -> list[Record]:
+        return await self._collection("/boms")
+
+    async def lot(self, lot_id: str) -> Record | None:
+        return await self._get(f"/lots/{quote(lot_id, safe='')}", missing_ok=True)
+
+    async def production_order(self, order_id: str) -> Record | None:
+        return await self._get(f"/production-orders/{quote(order_id, safe='')}", missing_ok=True)
+
+    async def production_orders_for_batch(self, batch_id: str) -> list[Record]:
+        return await self._collection("/production-orders", {"$filter": f"batch_id eq {_literal(batch_id)}"})
+
+    async def transactions(self, lot_id: str, movement_type: str) -> list[Record]:
+        query = f"lot eq {_literal(lot_id)} and movement_type eq {_literal(movement_type)}"
+        return await self._collection("/inventory-transactions", {"$filter": query})
+
+    async def post_usage_decision(self, lot_id: str, body: Record, if_match: str) -> Reply:
+        return await self._send("POST", f"/lots/{quote(lot_id, safe='')}/usage-decisions", body=body,
+                                if_match=if_match)
+
+    async def post_inventory_transaction(self, body: Record) -> Reply:
+        return await self._send("POST", "/inventory-transactions", body=body)
+
+    async def post_production_order(self, body: Record) -> Reply:
+        return await self._send("POST", "/production-orders", body=body)
+
+    async def probe(self) -> bool:
+        try:
+            response = await self._client().get("/materials", params={"$top": 1}, timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+
+class _Bearer(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+
+def _json(response: httpx.Response) -> Record | None:
+    try:
+        parsed = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _rows(page: Record, path: str) -> list[Record]:
+    rows = page.get("value")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise RetryableError(f"ERP answered {path} without a `value` list of objects")
+    return rows
+
+
+def _literal(text: str) -> str:
+    """An OData string literal: quotes doubled."""
+    return "'" + text.replace("'", "''") + "'"
