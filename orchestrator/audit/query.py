@@ -1,0 +1,106 @@
+"""Reading the trail: the records linked to an id, in time order, as the CLI contract presents them.
+
+Each record is one message or action: `id` is the CloudEvents id of the message it stands for (or
+its own id), so a message recorded twice would show twice. Reads need the database only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from orchestrator.audit import entities as ent
+from orchestrator.audit.canonical import utc_text
+from orchestrator.audit.graph import Graph, linked
+from orchestrator.audit.schema import has_schema, record_entities, records
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Filters:
+    system: str | None = None
+    user: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    action: str | None = None
+
+    def keep(self, row: dict[str, Any]) -> bool:
+        if self.system and self.system not in (row["source_system"], row["target_system"]):
+            return False
+        if self.user and not (self.user in (row["user_id"], row["service_id"])
+                              or self.user.lower() in (row["source_user"] or "").lower()):
+            return False
+        if self.since and row["source_time"] < utc_text(self.since):
+            return False
+        if self.until and row["source_time"] > utc_text(self.until):
+            return False
+        return not (self.action and self.action.lower() not in row["action"].lower())
+
+
+def present(row: dict[str, Any]) -> dict[str, Any]:
+    """The public JSON form of a stored record (see the acceptance README's `audit trail` contract)."""
+    return {
+        "id": row["record_id"], "seq": row["seq"], "kind": row["kind"], "time": row["source_time"],
+        "receivedtime": row["received_time"], "recordedtime": row["recorded_time"],
+        "clockoffsetseconds": row["clock_offset"], "sourcesystem": row["source_system"],
+        "targetsystem": row["target_system"], "actor": row["actor"], "user": row["user_id"],
+        "service": row["service_id"], "sourceuser": row["source_user"], "action": row["action"],
+        "recordtype": row["record_type"], "recordid": row["record_ref"], "changes": json.loads(row["changes"]),
+        "reason": row["reason"], "source": row["adapter"], "subject": row["subject"],
+        "type": row["message_type"], "mapping": row["mapping_version"], "correlationid": row["correlation_id"],
+        "causationid": row["causation_id"], "traceid": row["trace_id"],
+        "correlation": ent.by_kind(json.loads(row["entities"])), "previoushash": row["prev_hash"],
+        "hash": row["hash"],
+    }
+
+
+async def rows_for(conn: AsyncConnection, ids: set[str], also_record: str | None = None) -> list[dict[str, Any]]:
+    """Stored rows whose entities include any of `ids` (plus the record whose own id is `also_record`)."""
+    seqs: set[int] = set()
+    wanted = sorted(ids)
+    for i in range(0, len(wanted), CHUNK):
+        query = select(record_entities.c.seq).where(record_entities.c.entity_id.in_(wanted[i:i + CHUNK]))
+        seqs.update(int(s) for s in (await conn.execute(query)).scalars())
+    if also_record:
+        query = select(records.c.seq).where(records.c.record_id == also_record)
+        seqs.update(int(s) for s in (await conn.execute(query)).scalars())
+    rows: list[dict[str, Any]] = []
+    ordered = sorted(seqs)
+    for i in range(0, len(ordered), CHUNK):
+        query = select(records).where(records.c.seq.in_(ordered[i:i + CHUNK]))
+        rows.extend(dict(r) for r in (await conn.execute(query)).mappings())
+    rows.sort(key=lambda r: (r["source_time"], r["seq"]))
+    return rows
+
+
+async def trail(engine: AsyncEngine, ident: str, filters: Filters | None = None) -> list[dict[str, Any]]:
+    """The cross-system trail of `ident` in time order, filtered; [] when nothing is linked."""
+    filters = filters or Filters()
+    async with engine.connect() as conn:
+        if not await has_schema(conn):
+            return []
+        graph = await linked(conn, ident)
+        rows = await rows_for(conn, graph.followed | {ident}, also_record=ident)
+    return [present(row) for row in rows if filters.keep(row)]
+
+
+async def graph_of(engine: AsyncEngine, ident: str) -> Graph:
+    async with engine.connect() as conn:
+        if not await has_schema(conn):
+            return Graph(ident)
+        return await linked(conn, ident)
+
+
+def graph_json(graph: Graph) -> dict[str, Any]:
+    return {
+        "id": graph.start, "anchors": sorted(graph.anchors),
+        "entities": [{"id": n.id, "kinds": sorted(n.kinds), "distance": n.distance, "followed": n.followed}
+                     for n in sorted(graph.nodes.values(), key=lambda n: (n.distance, n.id))],
+        "links": [list(edge) for edge in sorted(graph.edges)],
+    }
