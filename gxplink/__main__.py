@@ -1,0 +1,3 @@
+from gxplink.cli import main
+
+main()

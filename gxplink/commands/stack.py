@@ -1,0 +1,56 @@
+"""`gxplink up` and `gxplink demo`: the whole stack, and the reference scenario on it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from gxplink.commands.errors import friendly_errors
+from gxplink.commands.options import DataDir, EndpointsFile
+from gxplink.settings import Settings
+
+console = Console(stderr=True)
+
+
+@friendly_errors
+def up(data_dir: Path | None = DataDir, endpoints_file: Path | None = EndpointsFile) -> None:
+    """Run the stack until SIGINT/SIGTERM (embedded NATS unless GXPLINK_NATS_URL is set)."""
+    asyncio.run(_up(Settings().with_data_dir(data_dir), endpoints_file))
+
+
+async def _up(settings: Settings, endpoints_file: Path | None) -> None:
+    from gxplink.bootstrap import Stack
+    from gxplink.endpoints import write_endpoints
+    from gxplink.lifecycle import stop_event_on_signals
+    from gxplink.runtime import Runtime
+
+    stop = stop_event_on_signals()
+    async with Runtime(settings, name="gxplink-up") as runtime:
+        stack = Stack(runtime, settings.data_dir)
+        try:
+            endpoints = await stack.start()
+            if endpoints_file:
+                write_endpoints(endpoints_file, endpoints)
+            console.print(f"gxplink is up: NATS {runtime.nats_url}, data in {settings.data_dir.resolve()}")
+            for name, url in endpoints.get("adapters", {}).items():
+                console.print(f"  adapter {name}: {url}")
+            console.print(f"  health and metrics: {endpoints['health']}")
+            await stop.wait()
+            console.print("gxplink: stopping")
+        finally:
+            runtime.begin_shutdown()
+            await stack.stop()
+
+
+@friendly_errors
+def demo(
+    data_dir: Path | None = DataDir,
+    batch_id: str = typer.Option("CART-DEMO-0001", "--batch-id", help="Batch to run the reference scenario for"),
+) -> None:
+    """Run the reference CAR-T scenario end to end on the embedded stack."""
+    from gxplink import reference_demo as demo_scenario
+
+    asyncio.run(demo_scenario.run(Settings().with_data_dir(data_dir), batch_id, Console()))

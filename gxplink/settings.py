@@ -1,0 +1,39 @@
+"""gxplink's own settings, from `GXPLINK_*` environment variables (documented in the README).
+
+Components receive plain values from the composition root, never this object, so they stay
+testable without an environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GXPLINK_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".gxplink"), description="Where all state lives (NATS store, database)")
+    nats_url: str | None = Field(
+        default=None, description="External NATS server/cluster; unset starts the embedded nats-server"
+    )
+    db_url: str | None = Field(
+        default=None, description="SQLAlchemy URL, e.g. postgresql://user@host/db; unset uses <data-dir>/gxplink.db"
+    )
+    jetstream_sync: Literal["always", "interval"] = Field(
+        default="always",
+        description="Embedded server only: fsync every write (always) or every 2 minutes (interval, faster, "
+        "may lose acknowledged data on power loss)",
+    )
+    stream_max_age_days: float = Field(default=30.0, gt=0, description="How long streams keep messages")
+    duplicate_window_seconds: float = Field(
+        default=300.0, gt=0, description="JetStream window in which a repeated Nats-Msg-Id is dropped"
+    )
+    stream_replicas: int = Field(default=1, ge=1, le=5, description="Stream replicas (3 in a cluster)")
+    log_level: str = Field(default="WARNING", description="Python logging level")
+
+    def with_data_dir(self, data_dir: Path | None) -> Settings:
+        return self.model_copy(update={"data_dir": data_dir}) if data_dir else self
