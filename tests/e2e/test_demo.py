@@ -1,0 +1,53 @@
+"""`gxplink demo`: the reference batch end to end through the CLI, then resumed after a SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import GXPLINK, cli_env, processes_mentioning, run
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def test_the_reference_batch_is_released_and_the_trail_covers_every_system(tmp_path: Path) -> None:
+    data = tmp_path / "demo"
+    first = run("demo", "--data-dir", str(data), "--batch-id", "CART-E2E-0001", timeout=600)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert "released" in first.stdout
+    trail = run("audit", "trail", "CART-E2E-0001", "--format", "json", "--data-dir", str(data))
+    records = json.loads(trail.stdout)
+    assert {"mes", "lims", "qms", "erp", "deltav", "gxplink"} <= {r["sourcesystem"] for r in records}
+    assert any("signature" in f"{r['recordtype']} {r['action']}" for r in records)
+    releases = [r for r in records if "releas" in r["action"] and "lot" in r["recordtype"]]
+    assert releases
+    assert run("audit", "verify", "--data-dir", str(data)).returncode == 0
+    again = run("demo", "--data-dir", str(data), "--batch-id", "CART-E2E-0001", timeout=600)
+    assert again.returncode == 0
+    records_again = json.loads(run("audit", "trail", "CART-E2E-0001", "--format", "json",
+                                   "--data-dir", str(data)).stdout)
+    assert len([r for r in records_again if "releas" in r["action"] and "lot" in r["recordtype"]]) == len(releases)
+    assert processes_mentioning(str(data)) == []
+
+
+def test_a_demo_killed_midway_resumes_and_does_nothing_twice(tmp_path: Path) -> None:
+    data = tmp_path / "killed"
+    process = subprocess.Popen([*GXPLINK, "demo", "--data-dir", str(data), "--batch-id", "CART-E2E-0002"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=cli_env(),
+                               start_new_session=True)
+    time.sleep(25)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(10)
+    resumed = run("demo", "--data-dir", str(data), "--batch-id", "CART-E2E-0002", timeout=600)
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    records = json.loads(run("audit", "trail", "CART-E2E-0002", "--format", "json", "--data-dir", str(data)).stdout)
+    ids = [r["id"] for r in records]
+    assert len(ids) == len(set(ids))
+    assert len([r for r in records if "releas" in r["action"] and "lot" in r["recordtype"]]) >= 1
+    assert run("audit", "verify", "--data-dir", str(data)).returncode == 0
