@@ -25,6 +25,9 @@ class ProcessValue(CanonicalModel):
     unit: UcumCode = Field(description="UCUM unit, e.g. 'Cel', '[pH]', '%'")
     quality: Quality = Field(description="OPC UA status code class: good, uncertain or bad")
     source_time: UtcDateTime = Field(description="When the DCS measured the value")
+    parameter: str | None = Field(
+        default=None, min_length=1, description="Recipe parameter the tag measures (site binding), e.g. 'Temperature'"
+    )
 
 
 class Alarm(CanonicalModel):

@@ -53,6 +53,20 @@ class Operation(CanonicalModel):
     phases: tuple[Phase, ...] = Field(min_length=1, description="Phases in execution order")
 
 
+class RecipeStep(CanonicalModel):
+    """A phase of a master recipe as the MES executes it: bound to the unit this site runs it on.
+
+    ISA-88 master recipes name equipment classes; a site's master batch record names the unit, which
+    is what process values are measured on, so this is what recipe ranges are checked against.
+    """
+
+    step_id: Identifier = Field(description="Step id in the master batch record, e.g. PH-0501")
+    name: str = Field(min_length=1, description="Step (phase) name, e.g. 'Expand'")
+    unit_procedure: str = Field(min_length=1, description="Unit procedure the step belongs to, e.g. 'Expansion'")
+    equipment_id: Identifier = Field(description="Unit the step runs on, e.g. BR-101")
+    parameters: tuple[ProcessParameter, ...] = Field(default=(), description="Parameters of the step")
+
+
 class UnitProcedure(CanonicalModel):
     """The operations executed on one unit (e.g. a bioreactor)."""
 

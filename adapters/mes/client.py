@@ -66,6 +66,9 @@ class MesHttpClient:
     async def batch(self, batch_id: str) -> dict[str, Any]:
         return self._object(await self._json("GET", _batch(batch_id)))
 
+    async def master_batch_record(self, mbr_id: str) -> dict[str, Any]:
+        return self._object(await self._json("GET", f"/master-batch-records/{quote(mbr_id, safe='')}"))
+
     async def transition(self, batch_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._object(await self._json("POST", f"{_batch(batch_id)}/transitions", body=body))
 

@@ -22,6 +22,12 @@ TRANSITIONS = {"release": ({"created"}, "released"), "start": ({"released"}, "in
                "complete": ({"in_execution"}, "completed"), "abort": ({"in_execution", "on_hold"}, "aborted"),
                "cancel": ({"created", "released"}, "cancelled")}
 
+MASTER_BATCH_RECORD: dict[str, Any] = {
+    "id": "MR-CART19", "version": 3, "status": "approved", "product": "CART-19",
+    "steps": [{"step_id": "PH-0501", "name": "Expand", "unit_procedure": "Expansion", "equipment_id": "BR-101",
+               "parameters": [{"name": "Temperature", "sp": 37.0, "lo": 36.5, "hi": 37.5, "unit": "Cel",
+                               "class": "CPP"}]}]}
+
 
 class FakeMesClient:
     url = "fake://mes"
@@ -93,6 +99,12 @@ class FakeMesClient:
 
     async def batch(self, batch_id: str) -> dict[str, Any]:
         return copy.deepcopy(self._batch(batch_id))
+
+    async def master_batch_record(self, mbr_id: str) -> dict[str, Any]:
+        self._reachable()
+        if mbr_id != MASTER_BATCH_RECORD["id"]:
+            raise MesProblem(404, f"master batch record {mbr_id} not found", "not-found")
+        return copy.deepcopy(MASTER_BATCH_RECORD)
 
     async def transition(self, batch_id: str, body: dict[str, Any]) -> dict[str, Any]:
         batch, action = self._batch(batch_id), body.get("action", "")

@@ -1,7 +1,9 @@
 """The MES change feed (`GET /events`) -> canonical MES events.
 
 Each record kind has its mapping. `batch_created` is enriched first with the batch record (the feed
-lacks the master batch record version and the planned quantity), as `{"event": ..., "batch": ...}`.
+lacks the master batch record version and the planned quantity), as `{"event": ..., "batch": ...}`,
+and preceded by the master batch record the batch executes (MasterRecipeApproved, stored once per
+version), so that the recipe ranges are known before the batch's first process value arrives.
 Kinds that have no canonical event (step starts, parameter values, lot status, QC summaries and
 external references, which gxplink itself writes) are skipped on purpose and counted in
 `gxplink_mes_feed_skipped_total`; they are not errors. A kind nobody knows is dead-lettered.
@@ -24,6 +26,7 @@ from storage.cursors import CursorStore
 
 log = logging.getLogger(__name__)
 CURSOR = "adapter.mes.change_feed"
+RECIPE_MAPPING = "mes/master_recipe_approved"
 MAPPINGS = {
     "batch_created": "mes/batch_created",
     "batch_state_changed": "mes/batch_state_changed",
@@ -67,11 +70,27 @@ class FeedFollower(CursorFollower):
             return
         document: dict[str, Any] = record
         if kind == "batch_created":
-            document = {"event": record, "batch": await self._batch(record)}
+            batch = await self._batch(record)
+            await self._recipe(record, batch)
+            document = {"event": record, "batch": batch}
         origin = f"{self.client.url}/events (seq {record['seq']})"
         outcome = await self.pipeline.accept(json.dumps(document).encode(), origin=origin, mapping=MAPPINGS.get(kind))
         if isinstance(outcome, Rejected):
             log.warning("mes feed record %s (%s) dead-lettered: %s", record["seq"], kind, outcome.reason)
+
+    async def _recipe(self, record: dict[str, Any], batch: dict[str, Any] | None) -> None:
+        mbr_id = (batch or {}).get("master_batch_record_id") or (record.get("data") or {}).get("master_batch_record_id")
+        if not isinstance(mbr_id, str) or not mbr_id:
+            return
+        try:
+            mbr = await self.client.master_batch_record(mbr_id)
+        except MesProblem as exc:  # the batch event still goes out; its recipe ranges are then unknown
+            log.warning("mes master batch record %s of feed record %s not readable: %s", mbr_id, record["seq"], exc)
+            return
+        origin = f"{self.client.url}/master-batch-records/{mbr_id}"
+        outcome = await self.pipeline.accept(json.dumps(mbr).encode(), origin=origin, mapping=RECIPE_MAPPING)
+        if isinstance(outcome, Rejected):
+            log.warning("mes master batch record %s dead-lettered: %s", mbr_id, outcome.reason)
 
     async def _batch(self, record: dict[str, Any]) -> dict[str, Any] | None:
         """The batch record, without its lists (the mapping reads only what never changes after creation)."""

@@ -11,6 +11,7 @@ from canonical_model.batch import Batch
 from canonical_model.batch_state import BatchState, can_transition
 from canonical_model.events._status import StatusChangeFields
 from canonical_model.messages import Event
+from canonical_model.recipe import RecipeStep
 from canonical_model.sample import Sample
 from canonical_model.signature import ElectronicSignature
 
@@ -24,6 +25,16 @@ class BatchCreated(_MesEvent):
 
     NAME: ClassVar[str] = "batch_created"
     batch: Batch = Field(description="The new batch")
+
+
+class MasterRecipeApproved(_MesEvent):
+    """A master batch record (the recipe as the MES executes it) is approved for use, with its parameter ranges."""
+
+    NAME: ClassVar[str] = "master_recipe_approved"
+    recipe_id: Identifier = Field(description="Master recipe (master batch record) id")
+    version: int = Field(ge=1, description="Approved version")
+    product: Identifier = Field(description="Product code the recipe makes")
+    steps: tuple[RecipeStep, ...] = Field(min_length=1, description="Steps in execution order")
 
 
 class BatchStateChanged(_MesEvent, StatusChangeFields):

@@ -160,11 +160,22 @@ def _compile_each(spec: Node, env: RuleEnv) -> Compiled:
     def each(ctx: Any) -> list[dict[str, Any]]:
         items = []
         for sub in env.subcontexts(ctx, path):
-            item = {name: v for name, c in compiled.items() if (v := c.expr(sub)) is not None}
+            item: dict[str, Any] = {}
+            for name, rule in compiled.items():
+                if (value := rule.expr(sub)) is not None:
+                    _set_dotted(item, name, value)
             if item:
                 items.append(item)
         return items
     return Compiled(each, "array", path)
+
+
+def _set_dotted(item: dict[str, Any], name: str, value: Any) -> None:
+    """`set_point.value` in an item's fields builds the nested object."""
+    *parents, last = name.split(".")
+    for part in parents:
+        item = item.setdefault(part, {})
+    item[last] = value
 
 
 def _listify(value: Any) -> list[Any]:

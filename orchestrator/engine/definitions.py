@@ -6,24 +6,45 @@ instances finish on the code they began with.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from orchestrator.engine.context import WorkflowContext
 from orchestrator.engine.effects import Effect
+from orchestrator.engine.matching import dig
 
 WorkflowFn = Callable[[WorkflowContext], Generator[Effect, Any, str]]
+KeyFn = Callable[[dict[str, Any]], str | None]
+
+
+class EventLookup(Protocol):
+    """What a guard may read: the events the orchestrator has taken in."""
+
+    def events_of_types(self, types: tuple[str, ...], correlationid: str | None) -> Awaitable[list[dict[str, Any]]]: ...
+
+
+Guard = Callable[[dict[str, Any], EventLookup], Awaitable[dict[str, Any] | None]]
 
 
 @dataclass(frozen=True)
 class Trigger:
-    """Start an instance for each event of `event_type` matching `match`; `key` (a dotted path) is its business key."""
+    """Start an instance for each event of `event_type` matching `match`.
+
+    `key` (a dotted path, or a function of the event) is the business key. A `guard` decides what
+    field equality cannot, from what the orchestrator already knows (e.g. a value outside the range
+    of the batch's recipe): it returns None to start nothing, or input values to add to the instance's.
+    """
 
     event_type: str
-    key: str
+    key: str | KeyFn
     match: dict[str, Any] = field(default_factory=dict)
     input: dict[str, str] = field(default_factory=dict)  # input field -> dotted path in the event
+    guard: Guard | None = None
+
+    def key_of(self, envelope: dict[str, Any]) -> str:
+        key = self.key(envelope) if callable(self.key) else dig(envelope, self.key)
+        return str(key or "")
 
 
 @dataclass(frozen=True)

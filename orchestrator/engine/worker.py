@@ -82,14 +82,17 @@ class Orchestrator:
         for definition, trigger in self.registry.triggered_by(envelope.get("type", "")):
             if not matches(envelope, trigger.match):
                 continue
-            key = str(dig(envelope, trigger.key) or "")
+            key = trigger.key_of(envelope)
             if not key:
+                continue
+            found = await trigger.guard(envelope, self.store) if trigger.guard is not None else {}
+            if found is None:
                 continue
             if definition.one_per_key and await self.store.instances_for_key(definition.name, key):
                 continue
             instance_id = deterministic_id("workflow", definition.name,
                                            key if definition.one_per_key else envelope["id"])
-            values = {name: dig(envelope, path) for name, path in trigger.input.items()}
+            values = {name: dig(envelope, path) for name, path in trigger.input.items()} | found
             await self.start_instance(definition.name, key, values, trigger_event=envelope["id"],
                                       instance_id=instance_id, traceparent=envelope.get("traceparent"))
 

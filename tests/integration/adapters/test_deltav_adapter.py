@@ -90,7 +90,7 @@ async def test_process_values_alarms_and_phases_flow_once(deltav: Stack, nc: Cli
     await eventually(lambda: _ready(deltav))
     await actions["start_batch"]({"unit": "BR-101", "batch_id": batch})
     values = await eventually(lambda: events(nc, "gxp.evt.deltav.process_value_recorded", for_batch(batch)))
-    assert values and all(v["data"]["batch_id"] == batch and v["mapping"] == "deltav/process_value@1" for v in values)
+    assert values and all(v["data"]["batch_id"] == batch and v["mapping"] == "deltav/process_value@2" for v in values)
     assert {v["data"]["value"]["equipment_id"] for v in values} == {"BR-101"}
     (started,) = await eventually(lambda: events(nc, "gxp.evt.deltav.batch_phase_changed", for_batch(batch)))
     phase = started["data"]["phase"]  # from the event, or from the first resync's read if that came first

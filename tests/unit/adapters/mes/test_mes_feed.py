@@ -42,8 +42,8 @@ async def test_records_become_events_and_the_cursor_follows(
     feed = follower(fake, pipeline, cursors)
     assert await feed.poll_once() == len(fake.feed)
     types = [e["type"] for e in publisher.on("gxp.evt.mes.")]
-    assert types == ["io.gxplink.evt.mes.batch_created.v1", "io.gxplink.evt.mes.batch_state_changed.v1",
-                     "io.gxplink.evt.mes.material_consumed.v1"]
+    assert types == ["io.gxplink.evt.mes.master_recipe_approved.v1", "io.gxplink.evt.mes.batch_created.v1",
+                     "io.gxplink.evt.mes.batch_state_changed.v1", "io.gxplink.evt.mes.material_consumed.v1"]
     assert await cursors.get(CURSOR) == str(len(fake.feed))
     assert publisher.on("gxp.dlq.") == []  # skipped kinds are not errors
     assert sum(feed.skipped.labels("mes", k)._value.get() for k in SKIPPED) == len(SKIPPED)
@@ -61,6 +61,27 @@ async def test_batch_created_is_enriched_with_the_batch_record(fake: FakeMesClie
     assert created["correlationid"] == "B1" and created["mapping"] == "mes/batch_created@1"
 
 
+async def test_the_master_recipe_of_a_new_batch_precedes_it_with_its_ranges(
+        fake: FakeMesClient, pipeline: InboundPipeline, cursors: CursorStore, publisher: RecordingPublisher) -> None:
+    fake.create_batch("B1")
+    fake.create_batch("B2")
+    await follower(fake, pipeline, cursors).poll_once()
+    recipe, created, created_next = publisher.on("gxp.evt.mes.")  # one recipe version, one message id: kept once
+    assert recipe["type"] == "io.gxplink.evt.mes.master_recipe_approved.v1"
+    assert [created["correlationid"], created_next["correlationid"]] == ["B1", "B2"]
+    (step,) = recipe["data"]["steps"]
+    assert step["equipment_id"] == "BR-101" and step["parameters"][0] == {
+        "name": "Temperature", "unit": "Cel", "set_point": {"value": 37.0, "unit": "Cel"}, "low": 36.5, "high": 37.5,
+        "classification": "CPP"}
+
+
+async def test_a_recipe_that_cannot_be_read_does_not_hold_back_its_batch(
+        fake: FakeMesClient, pipeline: InboundPipeline, cursors: CursorStore, publisher: RecordingPublisher) -> None:
+    fake.create_batch("B1")["master_batch_record_id"] = "MR-GONE"
+    await follower(fake, pipeline, cursors).poll_once()
+    assert [e["type"] for e in publisher.on("gxp.evt.mes.")] == ["io.gxplink.evt.mes.batch_created.v1"]
+
+
 async def test_duplicate_deliveries_never_make_duplicate_events(fake: FakeMesClient, pipeline: InboundPipeline,
                                                                 cursors: CursorStore,
                                                                 publisher: RecordingPublisher) -> None:
@@ -68,7 +89,7 @@ async def test_duplicate_deliveries_never_make_duplicate_events(fake: FakeMesCli
     fake.duplicate_feed = True
     await follower(fake, pipeline, cursors, page=3).poll_once()
     ids = [e["id"] for e in publisher.on("gxp.evt.mes.")]
-    assert len(ids) == 3 == len(set(ids))
+    assert len(ids) == 4 == len(set(ids))
     # read again from the start (a lost cursor): same ids, JetStream keeps one of each
     await cursors.set(CURSOR, "0")
     await follower(fake, pipeline, cursors).poll_once()
@@ -78,14 +99,14 @@ async def test_duplicate_deliveries_never_make_duplicate_events(fake: FakeMesCli
 async def test_a_failure_mid_page_keeps_the_cursor_at_the_last_acknowledged_record(
         fake: FakeMesClient, pipeline: InboundPipeline, cursors: CursorStore, publisher: RecordingPublisher) -> None:
     shop_floor(fake)
-    publisher.fail_after = 1  # JetStream takes the first event, then goes away
+    publisher.fail_after = 2  # JetStream takes the recipe and the first event, then goes away
     feed = follower(fake, pipeline, cursors, page=50)
     with pytest.raises(TimeoutError):
         await feed.poll_once()
     assert await cursors.get(CURSOR) == "1"
     publisher.fail_after = None
     await feed.poll_once()
-    assert len(publisher.on("gxp.evt.mes.")) == 3 and await cursors.get(CURSOR) == str(len(fake.feed))
+    assert len(publisher.on("gxp.evt.mes.")) == 4 and await cursors.get(CURSOR) == str(len(fake.feed))
 
 
 async def test_a_down_mes_moves_nothing(fake: FakeMesClient, pipeline: InboundPipeline, cursors: CursorStore) -> None:
