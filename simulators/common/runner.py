@@ -1,4 +1,9 @@
-"""Running several simulators (all five for `gxplink sim up`) and their admin endpoint in one process."""
+"""Running several simulators (all five for `gxplink sim up`) and their admin endpoint in one process.
+
+The admin app sees the simulators only while it serves: FastAPI keeps endpoint functions in
+process-wide caches, and a stopped set (a DeltaV address space alone is half a million objects)
+must not stay reachable through them.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,8 @@ class SimulatorSet:
             system: create(system, SimContext.under(data_dir, system, host=host, port=ports.get(system, 0), seed=seed))
             for system in systems
         }
-        self.admin = EmbeddedHttpServer(admin_app(self.simulators), host, admin_port)
+        self._served: dict[str, Simulator] = {}
+        self.admin = EmbeddedHttpServer(admin_app(self._served), host, admin_port)
 
     async def start(self) -> dict[str, Any]:
         started: list[Simulator] = []
@@ -30,8 +36,10 @@ class SimulatorSet:
             for sim in self.simulators.values():
                 await sim.start()
                 started.append(sim)
+            self._served.update(self.simulators)
             await self.admin.start()
         except BaseException:
+            self._served.clear()
             for sim in reversed(started):
                 await sim.stop()
             raise
@@ -39,6 +47,7 @@ class SimulatorSet:
 
     async def stop(self) -> None:
         await self.admin.stop()
+        self._served.clear()
         for sim in reversed(list(self.simulators.values())):
             await sim.stop()
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape
 
-from a2wsgi import WSGIMiddleware
-
 from simulators.common.faults import Faults
 from simulators.qms.credentials import Credentials
+from simulators.qms.wsgi_bridge import WsgiBridge
 
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
@@ -32,7 +31,7 @@ def fault_envelope(code: str, text: str) -> bytes:
 
 class SoapGateway:
     def __init__(self, wsgi_app: Any, path: str, credentials: Credentials, faults: Faults) -> None:
-        self.inner: Any = WSGIMiddleware(wsgi_app, workers=8)
+        self.inner = WsgiBridge(wsgi_app)
         self.path, self.credentials, self.faults = path, credentials, faults
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -43,7 +42,9 @@ class SoapGateway:
             await _respond(send, 404, b"Not Found: the QMS web services are at " + self.path.encode(), "text/plain")
             return
         if scope["method"] != "POST":  # the WSDL (?wsdl) and spyne's own 405 for other GETs: no auth needed
-            await self.inner(scope, receive, send)
+            status, own_headers, payload = await self.inner(scope, await _read_body(receive))
+            await _respond(send, status, payload, extra=[h for h in own_headers if h[0] != b"content-length"],
+                           content_type=None)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         if self.credentials.check(headers.get("authorization")) is None:
@@ -59,33 +60,10 @@ class SoapGateway:
             await _respond(send, 500, fault_envelope("Server.Unavailable", "QMS database is not available "
                                                      "(connection pool exhausted); try again later"))
             return
-        status, payload = await self._call_inner(scope, body, receive)
+        status, _, payload = await self.inner(scope, body)
         if status == 200 and self.faults.malformed():
             payload = self._mangle(payload)
         await _respond(send, status, payload)
-
-    async def _call_inner(self, scope: dict[str, Any], body: bytes, receive: Receive) -> tuple[int, bytes]:
-        """Run spyne on the already-read body and collect its whole answer (SOAP replies are small)."""
-        delivered = False
-        status, chunks = 500, bytearray()
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                message: Message = await receive()  # waits for the client to go away
-                return message
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def collect(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            elif message["type"] == "http.response.body":
-                chunks.extend(message.get("body", b""))
-
-        await self.inner(scope, replay, collect)
-        return status, bytes(chunks)
 
     def _mangle(self, payload: bytes) -> bytes:
         """Half of the malformed replies are cut off mid-document, half carry the SOAP 1.2 envelope namespace."""
@@ -105,8 +83,11 @@ async def _read_body(receive: Receive) -> bytes:
             return bytes(body)
 
 
-async def _respond(send: Send, status: int, body: bytes, content_type: str = "text/xml; charset=utf-8",
+async def _respond(send: Send, status: int, body: bytes, content_type: str | None = "text/xml; charset=utf-8",
                    extra: list[tuple[bytes, bytes]] | None = None) -> None:
-    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode()), *(extra or [])]
+    """`content_type=None`: the headers in `extra` (the application's own) say it."""
+    headers = [(b"content-length", str(len(body)).encode()), *(extra or [])]
+    if content_type is not None:
+        headers.insert(0, (b"content-type", content_type.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

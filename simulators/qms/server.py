@@ -56,6 +56,7 @@ class QmsSimulator(Simulator):
         if self._http is not None:
             await self._http.stop()
             self._http = None
+        self.gateway.inner.close()
 
     def endpoints(self) -> dict[str, Any]:
         auth = {"username": self.credentials.username, "password": self.credentials.password}
