@@ -40,7 +40,8 @@ def load(name: str) -> tuple[dict[str, Any], WorkflowContext, list[Recorded]]:
 
 @pytest.mark.parametrize(("history", "result"), [("batch_release_v1.json", "released"),
                                                  ("sample_to_result_v1.json", "in_specification"),
-                                                 ("excursion_v1.json", "resumed after DEV-2026-0001")])
+                                                 ("excursion_v1.json", "resumed after DEV-2026-0001"),
+                                                 ("excursion_v2.json", "resumed after DEV-2026-0002")])
 def test_stored_histories_replay_on_the_code_of_their_version(history: str, result: str) -> None:
     doc, ctx, recorded = load(history)
     definition = builtin_registry().get(doc["workflow"], doc["version"])
@@ -59,3 +60,4 @@ def test_a_changed_workflow_diverges_from_old_histories_so_it_needs_a_new_versio
 
 def test_a_new_instance_starts_on_the_latest_version() -> None:
     assert builtin_registry().latest("batch_release").version == 2
+    assert builtin_registry().latest("excursion").version == 2
