@@ -8,6 +8,7 @@ the audit trail with its manifestation: printed name, time, meaning.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,7 +42,7 @@ class Signer:
         try:
             async with self.store.engine.begin() as conn:
                 await conn.execute(insert(users).values(user_id=user_id, name=name, role=role,
-                                                        password_hash=_hasher.hash(password),
+                                                        password_hash=await asyncio.to_thread(_hasher.hash, password),
                                                         created_at=datetime.now(UTC)))
         except IntegrityError:
             return False  # user ids are never reused (§11.100(a))
@@ -50,8 +51,8 @@ class Signer:
     async def _authenticate(self, user_id: str, password: str) -> dict[str, Any]:
         async with self.store.engine.connect() as conn:
             row = (await conn.execute(select(users).where(users.c.user_id == user_id))).mappings().first()
-        try:
-            if row is None or not _hasher.verify(row["password_hash"], password):
+        try:  # argon2 is slow on purpose: a worker thread, so the event loop (and the workflows) go on
+            if row is None or not await asyncio.to_thread(_hasher.verify, row["password_hash"], password):
                 raise SigningError("re-authentication failed")
         except VerificationError:
             raise SigningError("re-authentication failed") from None

@@ -33,6 +33,7 @@ from orchestrator.engine.steps import issued_payload, outcome_of, perform
 from orchestrator.engine.store import WorkflowStore
 
 log = logging.getLogger(__name__)
+MIN_GAP = 0.01  # seconds between two passes at the least
 INBOX = ConsumerSpec(durable="orchestrator_inbox", stream=EVENTS.name, filter_subject="gxp.evt.>", max_deliver=10,
                      ack_wait=30, max_ack_pending=2000)
 
@@ -45,6 +46,7 @@ class Orchestrator:
         self.owner = owner or f"orchestrator-{new_id()[:8]}"
         self.poll, self.lease, self.trigger_horizon = poll_seconds, lease_seconds, trigger_horizon_seconds
         self._stop = asyncio.Event()
+        self._wake = asyncio.Event()  # something arrived that may let an instance move: do not wait for the poll
         self._tasks: list[asyncio.Task[None]] = []
         self._performed: set[tuple[str, int]] = set()  # effects this process has (re)published
 
@@ -58,6 +60,7 @@ class Orchestrator:
 
     async def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, 10)
@@ -77,6 +80,7 @@ class Orchestrator:
         """
         envelope = json.loads(msg.data)
         await self.store.add_to_inbox(envelope)
+        self._wake.set()
         if _age_seconds(envelope) > self.trigger_horizon:
             return
         for definition, trigger in self.registry.triggered_by(envelope.get("type", "")):
@@ -107,17 +111,30 @@ class Orchestrator:
         instance = await self.store.instance(instance_id)
         if created and instance is not None:
             await workflow_events.started(self.publisher, instance)
+        self._wake.set()
         return instance_id
 
     async def _loop(self) -> None:
+        """A pass over the claimable instances whenever an event arrived, else every `poll` seconds.
+
+        Replies and events wake the loop, so a workflow moves on within milliseconds; the poll is the
+        fallback for timers, leases and signatures given in another process. Passes are at least
+        MIN_GAP apart, so a flood of process values cannot keep the database busy with claims.
+        """
         while not self._stop.is_set():
+            self._wake.clear()
             try:
                 for instance in await self.store.claim(self.owner, self.lease):
                     await self.advance(instance)
             except Exception:  # a database or NATS hiccup: log, wait, go on (state is in the history)
                 log.exception("orchestrator tick failed")
+            await asyncio.sleep(MIN_GAP)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.poll)
+                await asyncio.wait_for(self._wake.wait(), self.poll)
+
+    def wake(self) -> None:
+        """Ask for a pass now (e.g. after a signature was stored in this process)."""
+        self._wake.set()
 
     async def advance(self, instance: dict[str, Any]) -> None:
         """Move one instance as far as it can go now."""
