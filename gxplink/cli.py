@@ -8,7 +8,7 @@ from importlib.metadata import version
 import typer
 from rich.logging import RichHandler
 
-from gxplink.commands import audit, dlq, mappings, run, schema, sim, stack, workflows
+from gxplink.commands import audit, bench, dlq, mappings, run, schema, sim, stack, workflows
 from gxplink.settings import Settings
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.command("up")(stack.up)
 app.command("demo")(stack.demo)
+app.command("bench")(bench.bench)
 app.add_typer(schema.app, name="schema")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(sim.app, name="sim")
