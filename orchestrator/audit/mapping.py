@@ -39,6 +39,7 @@ RULES: dict[str, Rule] = {
     "io.gxplink.evt.mes.batch_created": Rule("created", "batch", "batch.batch_id", record="batch"),
     "io.gxplink.evt.mes.batch_state_changed": Rule("state_changed", "batch", "batch_id",
                                                    pairs=_status("state", "previous_state")),
+    "io.gxplink.evt.mes.master_recipe_approved": Rule("approved", "master_recipe", ("recipe_id", "version")),
     "io.gxplink.evt.mes.batch_step_completed": Rule("step_completed", "batch_step", ("batch_id", "step")),
     "io.gxplink.evt.mes.material_consumed": Rule("consumed", "lot", "lot_id"),
     "io.gxplink.evt.mes.sample_pulled": Rule("pulled", "sample", "sample.sample_id", record="sample"),
