@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,11 @@ async def reply_to(nc: Client, command: dict[str, Any], ok: bool = True) -> None
 
 
 async def commands_for(nc: Client, token: str) -> list[dict[str, Any]]:
+    return await stored_commands(nc, lambda doc: doc.get("correlationid") == token)
+
+
+async def stored_commands(nc: Client, keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """Every command JetStream holds that `keep` selects, in order."""
     from nats.js.errors import NotFoundError
 
     found, seq = [], 1
@@ -79,7 +84,7 @@ async def commands_for(nc: Client, token: str) -> list[dict[str, Any]]:
         except NotFoundError:
             return found
         doc = json.loads(msg.data)
-        if doc.get("correlationid") == token:
+        if keep(doc):
             found.append(doc)
         seq = (msg.seq or seq) + 1
 

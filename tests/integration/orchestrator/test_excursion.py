@@ -3,7 +3,6 @@ or a DeltaV alarm, opens one deviation per excursion, holds the batch and resume
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import Any
 
 import pytest
 from nats.aio.client import Client
-from nats.js.errors import NotFoundError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from canonical_model.envelope import Envelope
@@ -26,7 +24,7 @@ from orchestrator.engine.store import WorkflowStore
 from orchestrator.engine.worker import Orchestrator
 from storage.engine import default_url, make_engine
 
-from .test_engine import wait_for
+from .test_engine import stored_commands, wait_for
 
 pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -88,16 +86,8 @@ async def alarm(nc: Client, batch: str, token: str) -> dict[str, Any]:
 
 
 async def commands(nc: Client, batch: str) -> list[dict[str, Any]]:
-    found, seq = [], 1
-    while True:
-        try:
-            msg = await nc.jetstream().get_msg("GXP_COMMANDS", seq=seq, subject="gxp.cmd.>", next=True)
-        except NotFoundError:
-            return found
-        doc = json.loads(msg.data)
-        if str(doc.get("correlationid", "")).startswith(f"{batch}:"):
-            found.append(doc)
-        seq = (msg.seq or seq) + 1
+    """The commands of the batch's excursions (their business key is `<batch>:<control module>`)."""
+    return await stored_commands(nc, lambda doc: str(doc.get("correlationid", "")).startswith(f"{batch}:"))
 
 
 async def succeed(nc: Client, command: dict[str, Any], **references: str) -> None:
