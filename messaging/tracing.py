@@ -1,32 +1,41 @@
 """W3C trace context across NATS: every event and command a legacy message causes shares its trace.
 
-A span is opened per hop and its `traceparent` is put in the envelope (and the NATS headers), so a
-trace viewer shows the ORU^R01 from the LIMS, the events it produced and the commands that followed.
+Each hop gets a span id of its own under the trace of what caused it, and its `traceparent` goes in
+the envelope (and the NATS headers), so a trace viewer fed from the trail shows the ORU^R01 from the
+LIMS, the events it produced and the commands that followed. The ids are made here, per the W3C
+Trace Context format, rather than by opening an OpenTelemetry SDK span per message: gxplink exports
+no spans, and on the hot path (one per process value) the SDK span cost more than the translation.
 """
 
 from __future__ import annotations
 
-from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+import re
+import secrets
 
-_propagator = TraceContextTextMapPropagator()
-_provider = TracerProvider()  # exporters are configured through the standard OTEL_* environment, if at all
-_tracer = _provider.get_tracer("gxplink")
+_TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_ZERO_TRACE, _ZERO_SPAN = "0" * 32, "0" * 16
+
+
+def _parts(traceparent: str | None) -> tuple[str, str] | None:
+    """(trace id, flags) of a valid traceparent; None for a missing or invalid one (W3C: start anew)."""
+    found = _TRACEPARENT.match((traceparent or "").strip().lower())
+    if found is None or found[1] == "ff" or found[2] == _ZERO_TRACE or found[3] == _ZERO_SPAN:
+        return None
+    return found[2], found[4]
 
 
 def child_traceparent(parent: str | None, name: str) -> str:
-    """The traceparent of a new span under `parent` (a new trace when there is none)."""
-    context = _propagator.extract({"traceparent": parent}) if parent else Context()
-    with _tracer.start_as_current_span(name, context=context):
-        carrier: dict[str, str] = {}
-        _propagator.inject(carrier)
-    return carrier["traceparent"]
+    """The traceparent of a new span under `parent` (a new, sampled trace when there is none).
+
+    `name` says which hop it is; it is kept for the callers' readability and a future exporter.
+    """
+    trace, flags = _parts(parent) or (secrets.token_hex(16), "01")
+    span = secrets.token_hex(8)
+    while span == _ZERO_SPAN:  # pragma: no cover - one chance in 2**64
+        span = secrets.token_hex(8)
+    return f"00-{trace}-{span}-{flags}"
 
 
 def trace_id(traceparent: str | None) -> str | None:
-    if not traceparent:
-        return None
-    span = trace.get_current_span(_propagator.extract({"traceparent": traceparent}))
-    return format(span.get_span_context().trace_id, "032x") or None
+    parts = _parts(traceparent)
+    return parts[0] if parts else None

@@ -8,6 +8,7 @@ from the source record, so a redelivered message is acknowledged again but store
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,15 +56,14 @@ class InboundPipeline:
             translations = chosen.translate(raw, received)  # type: ignore[union-attr]
         except (TranslationError, KeyError, AttributeError) as exc:
             return await self._reject(raw, origin, exc, mapping)
-        events, duplicates = [], 0
-        for translation in translations:
-            envelope = translation.envelope(source=self.source, system=self.system, actor=self.actor,
-                                            received=received)
-            envelope = envelope.model_copy(update={"traceparent": child_traceparent(traceparent, self.system)})
-            ack = await self.publisher.publish_bytes(subject or envelope.nats_subject, envelope.to_json(),
-                                                     headers_for(envelope))
-            duplicates += int(bool(ack.duplicate))
-            events.append(envelope)
+        events = [translation.envelope(source=self.source, system=self.system, actor=self.actor, received=received)
+                  .model_copy(update={"traceparent": child_traceparent(traceparent, self.system)})
+                  for translation in translations]
+        # The events of one input (e.g. the results of one ORU^R01) are published together, in order on
+        # this connection, and the input counts as taken only once JetStream acknowledged them all.
+        acks = await asyncio.gather(*(self.publisher.publish_bytes(subject or e.nats_subject, e.to_json(),
+                                                                   headers_for(e)) for e in events))
+        duplicates = sum(bool(ack.duplicate) for ack in acks)
         self.metrics.events_out.inc(len(events) - duplicates)
         self.metrics.duplicates.inc(duplicates)
         self.metrics.latency.observe(time.perf_counter() - started)
