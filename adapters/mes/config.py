@@ -7,10 +7,11 @@ the file GXPLINK_MES_PASSWORD_FILE names. It is a SecretStr: it never appears in
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from adapters.framework.credentials import check_basic_auth, check_http_url, read_password
 
 
 class MesAdapterConfig(BaseSettings):
@@ -35,26 +36,11 @@ class MesAdapterConfig(BaseSettings):
 
     @model_validator(mode="after")
     def _credentials(self) -> MesAdapterConfig:
-        if self.url and urlsplit(self.url).scheme not in ("http", "https"):
-            raise ValueError(f"GXPLINK_MES_URL must be an http(s) URL, not {urlsplit(self.url).scheme or 'a path'}")
-        if self.url and (urlsplit(self.url).username or urlsplit(self.url).password):
-            raise ValueError("GXPLINK_MES_URL must not carry credentials: use GXPLINK_MES_USERNAME and "
-                             "GXPLINK_MES_PASSWORD(_FILE)")
-        if self.password is not None and self.password_file is not None:
-            raise ValueError("set GXPLINK_MES_PASSWORD or GXPLINK_MES_PASSWORD_FILE, not both")
-        has_password = self.password is not None or self.password_file is not None
-        if self.url and not (self.username and has_password):
-            raise ValueError("GXPLINK_MES_URL is set: GXPLINK_MES_USERNAME and GXPLINK_MES_PASSWORD (or "
-                             "GXPLINK_MES_PASSWORD_FILE) are required too")
-        if has_password and not self.username:
-            raise ValueError("a MES password is set but GXPLINK_MES_USERNAME is not")
+        check_http_url("GXPLINK_MES_URL", self.url, "GXPLINK_MES")
+        check_basic_auth("GXPLINK_MES", "MES", "GXPLINK_MES_URL", self.url, self.username, self.password,
+                         self.password_file)
         return self
 
     def secret(self) -> str | None:
         """The password, read from the file when one is named (without its trailing newline)."""
-        if self.password_file is not None:
-            try:
-                return self.password_file.read_text().rstrip("\r\n")
-            except OSError as exc:
-                raise ValueError(f"GXPLINK_MES_PASSWORD_FILE {self.password_file}: {exc.strerror}") from None
-        return self.password.get_secret_value() if self.password is not None else None
+        return read_password("GXPLINK_MES", self.password, self.password_file)

@@ -7,10 +7,11 @@ the file GXPLINK_QMS_PASSWORD_FILE names. It is a SecretStr: it never appears in
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from adapters.framework.credentials import check_basic_auth, check_http_url, read_password
 
 
 class QmsAdapterConfig(BaseSettings):
@@ -39,28 +40,11 @@ class QmsAdapterConfig(BaseSettings):
     @model_validator(mode="after")
     def _credentials(self) -> QmsAdapterConfig:
         for name in ("wsdl_url", "endpoint_url"):
-            url = getattr(self, name)
-            env = f"GXPLINK_QMS_{name.upper()}"
-            if url and urlsplit(url).scheme not in ("http", "https"):
-                raise ValueError(f"{env} must be an http(s) URL, not {urlsplit(url).scheme or 'a path'}")
-            if url and (urlsplit(url).username or urlsplit(url).password):
-                raise ValueError(f"{env} must not carry credentials: use GXPLINK_QMS_USERNAME and "
-                                 "GXPLINK_QMS_PASSWORD(_FILE)")
-        if self.password is not None and self.password_file is not None:
-            raise ValueError("set GXPLINK_QMS_PASSWORD or GXPLINK_QMS_PASSWORD_FILE, not both")
-        has_password = self.password is not None or self.password_file is not None
-        if self.wsdl_url and not (self.username and has_password):
-            raise ValueError("GXPLINK_QMS_WSDL_URL is set: GXPLINK_QMS_USERNAME and GXPLINK_QMS_PASSWORD (or "
-                             "GXPLINK_QMS_PASSWORD_FILE) are required too")
-        if has_password and not self.username:
-            raise ValueError("a QMS password is set but GXPLINK_QMS_USERNAME is not")
+            check_http_url(f"GXPLINK_QMS_{name.upper()}", getattr(self, name), "GXPLINK_QMS")
+        check_basic_auth("GXPLINK_QMS", "QMS", "GXPLINK_QMS_WSDL_URL", self.wsdl_url, self.username, self.password,
+                         self.password_file)
         return self
 
     def secret(self) -> str | None:
         """The password, read from the file when one is named (without its trailing newline)."""
-        if self.password_file is not None:
-            try:
-                return self.password_file.read_text().rstrip("\r\n")
-            except OSError as exc:
-                raise ValueError(f"GXPLINK_QMS_PASSWORD_FILE {self.password_file}: {exc.strerror}") from None
-        return self.password.get_secret_value() if self.password is not None else None
+        return read_password("GXPLINK_QMS", self.password, self.password_file)

@@ -1,0 +1,46 @@
+"""The HTTP basic-auth credentials every REST or SOAP adapter is configured with, checked one way.
+
+A password comes from the environment or, better, from a file (a mounted secret), never both, and
+never without the user it belongs to; an address that is set needs both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+
+def check_basic_auth(prefix: str, label: str, address_env: str, address: str | None, username: str | None,
+                     password: SecretStr | None, password_file: Path | None) -> None:
+    """`prefix`: the settings' env prefix (GXPLINK_MES); `label`: the system in words (MES)."""
+    if password is not None and password_file is not None:
+        raise ValueError(f"set {prefix}_PASSWORD or {prefix}_PASSWORD_FILE, not both")
+    has_password = password is not None or password_file is not None
+    if address and not (username and has_password):
+        raise ValueError(f"{address_env} is set: {prefix}_USERNAME and {prefix}_PASSWORD (or "
+                         f"{prefix}_PASSWORD_FILE) are required too")
+    if has_password and not username:
+        raise ValueError(f"a {label} password is set but {prefix}_USERNAME is not")
+
+
+def read_password(prefix: str, password: SecretStr | None, password_file: Path | None) -> str | None:
+    """The password, read from the file when one is named (without its trailing newline)."""
+    if password_file is not None:
+        try:
+            return password_file.read_text().rstrip("\r\n")
+        except OSError as exc:
+            raise ValueError(f"{prefix}_PASSWORD_FILE {password_file}: {exc.strerror}") from None
+    return password.get_secret_value() if password is not None else None
+
+
+def check_http_url(env: str, url: str | None, prefix: str) -> None:
+    """An address must be http(s) and must not carry the credentials (they have settings of their own)."""
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{env} must be an http(s) URL, not {parts.scheme or 'a path'}")
+    if parts.username or parts.password:
+        raise ValueError(f"{env} must not carry credentials: use {prefix}_USERNAME and {prefix}_PASSWORD(_FILE)")
