@@ -11,10 +11,11 @@ import asyncio
 import logging
 from typing import Any, ClassVar
 
-from adapters.base import Adapter, AdapterPorts, Health
+from adapters.base import AdapterPorts
 from adapters.framework.command_loop import CommandLoop
 from adapters.framework.commands import CommandExecutor
 from adapters.framework.inbound import InboundPipeline
+from adapters.framework.polling_adapter import PollingAdapter
 from adapters.framework.replay import ReplayResponder
 from adapters.mes import batchml
 from adapters.mes.api import MesApi
@@ -31,8 +32,10 @@ from storage.idempotency import IdempotencyStore
 log = logging.getLogger(__name__)
 
 
-class MesRestAdapter(Adapter):
+class MesRestAdapter(PollingAdapter):
     system: ClassVar[str] = "mes"
+    address_env: ClassVar[str] = "GXPLINK_MES_URL"
+    config: MesAdapterConfig
 
     def __init__(self, ports: AdapterPorts, config: MesAdapterConfig | None = None,
                  client: MesApi | None = None) -> None:
@@ -54,36 +57,6 @@ class MesRestAdapter(Adapter):
         self.commands = CommandLoop(executor, ports.js, origin="mes")
         replay_pipeline = MesReplayPipeline("mes", ports.publisher, ports.catalog, ports.metrics)
         self.replay = ReplayResponder("mes", replay_pipeline, ports.nc)
-
-    async def _start(self) -> None:
-        if self.client is not None:
-            await self.client.open()
-        await self.replay.start()
-        self.commands.start()
-        if self.feed is not None and self.audit is not None:
-            self.feed.start(self.config.poll_interval_seconds)
-            self.audit.start(self.config.audit_poll_seconds)
-
-    async def _stop(self) -> None:
-        for follower in (self.feed, self.audit):
-            if follower is not None:
-                await follower.stop()
-        await self.replay.stop()
-        await self.commands.stop()
-        if self.client is not None:
-            await self.client.close()
-
-    async def health(self) -> Health:
-        checks: dict[str, bool | str] = {"command_consumer": self.commands.alive}
-        if self.client is None:
-            checks["mes_configured"] = "failed: no GXPLINK_MES_URL"
-        else:
-            checks["mes_reachable"] = await self.client.probe()
-            checks["change_feed"] = bool(self.feed and self.feed.alive)
-            checks["audit_trail"] = bool(self.audit and self.audit.alive)
-        if self.ports.nats_connected is not None:
-            checks["nats"] = bool(self.ports.nats_connected())
-        return Health.of(checks)
 
     async def export_batch_record(self, batch_id: str) -> bytes:
         """The MES's BatchML V0700 BatchProductionRecord of a batch, schema-validated.

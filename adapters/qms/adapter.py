@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from adapters.base import Adapter, AdapterPorts, Health
+from adapters.base import AdapterPorts
 from adapters.framework.command_loop import CommandLoop
 from adapters.framework.commands import CommandExecutor
 from adapters.framework.inbound import InboundPipeline
+from adapters.framework.polling_adapter import PollingAdapter
 from adapters.framework.replay import ReplayResponder
 from adapters.qms.api import QmsApi
 from adapters.qms.audit import AuditFollower
@@ -25,8 +26,10 @@ from storage.cursors import CursorStore
 from storage.idempotency import IdempotencyStore
 
 
-class QmsSoapAdapter(Adapter):
+class QmsSoapAdapter(PollingAdapter):
     system: ClassVar[str] = "qms"
+    address_env: ClassVar[str] = "GXPLINK_QMS_WSDL_URL"
+    config: QmsAdapterConfig
 
     def __init__(self, ports: AdapterPorts, config: QmsAdapterConfig | None = None,
                  client: QmsApi | None = None) -> None:
@@ -49,33 +52,3 @@ class QmsSoapAdapter(Adapter):
                                    idempotency, ports.metrics, attempts=self.config.command_attempts)
         self.commands = CommandLoop(executor, ports.js, origin="qms")
         self.replay = ReplayResponder("qms", self.pipeline, ports.nc)
-
-    async def _start(self) -> None:
-        if self.client is not None:
-            await self.client.open()
-        await self.replay.start()
-        self.commands.start()
-        if self.feed is not None and self.audit is not None:
-            self.feed.start(self.config.poll_interval_seconds)
-            self.audit.start(self.config.audit_poll_seconds)
-
-    async def _stop(self) -> None:
-        for follower in (self.feed, self.audit):
-            if follower is not None:
-                await follower.stop()
-        await self.replay.stop()
-        await self.commands.stop()
-        if self.client is not None:
-            await self.client.close()
-
-    async def health(self) -> Health:
-        checks: dict[str, bool | str] = {"command_consumer": self.commands.alive}
-        if self.client is None:
-            checks["qms_configured"] = "failed: no GXPLINK_QMS_WSDL_URL"
-        else:
-            checks["qms_reachable"] = await self.client.probe()
-            checks["change_feed"] = bool(self.feed and self.feed.alive)
-            checks["audit_trail"] = bool(self.audit and self.audit.alive)
-        if self.ports.nats_connected is not None:
-            checks["nats"] = bool(self.ports.nats_connected())
-        return Health.of(checks)
