@@ -108,6 +108,19 @@ def median(samples: Iterable[float]) -> float:
     return statistics.median(list(samples))
 
 
+def rss_mb(pids: list[int]) -> float:
+    """Resident set size of processes, summed, in MB (Linux /proc; 0 where unreadable)."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
 def machine() -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     try:

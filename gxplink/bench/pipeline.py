@@ -21,7 +21,7 @@ from nats.js.api import StorageType, StreamConfig
 
 from adapters.framework.inbound import InboundPipeline
 from adapters.framework.metrics import AdapterMetrics
-from gxplink.bench.figures import BenchContext, Durability, Figure
+from gxplink.bench.figures import BenchContext, Durability, Figure, rss_mb
 from mappings.engine.catalog import load_catalog
 from messaging.connection import connect
 from messaging.embedded import EmbeddedNats
@@ -133,19 +133,6 @@ async def faststream_plain(url: str, n: int, size: int) -> float:
         return n / (time.perf_counter() - started)
     finally:
         await broker.stop()
-
-
-def rss_mb(pids: list[int]) -> float:
-    """Resident set size of processes, summed, in MB (Linux /proc; 0 where unreadable)."""
-    total = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
 
 
 class PeakRss:
