@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,30 @@ from nats.aio.client import Client
 from adapters.base import AdapterPorts
 from adapters.framework.metrics import AdapterMetrics
 from mappings.engine.catalog import Catalog, load_catalog
+from messaging.connection import connect
+from messaging.embedded import EmbeddedNats
 from messaging.publisher import Publisher
+from messaging.streams import ensure_streams
 from storage.engine import create_schema, default_url, make_engine
+
+
+@pytest.fixture(scope="module")
+def private_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
+    """A nats-server of one module's own, for modules that count what the shared server would mix: fresh
+    simulators with the same seed replay the same history, whose message ids another module already stored."""
+    server = EmbeddedNats(tmp_path_factory.mktemp("private-nats"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def private_nc(private_nats: EmbeddedNats) -> AsyncIterator[Client]:
+    """Connected to the module's own server, with gxplink's streams; a module uses it as its `nc`."""
+    client = await connect(private_nats.url, "private-tests")
+    await ensure_streams(client.jetstream())
+    yield client
+    await client.close()
 
 
 @pytest.fixture(scope="session")

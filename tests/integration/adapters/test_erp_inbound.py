@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +21,8 @@ from adapters.base import AdapterPorts
 from adapters.erp.adapter import ErpRestAdapter
 from adapters.erp.config import ErpAdapterConfig
 from adapters.erp.feed import OPENING_BOMS
-from messaging.connection import connect
 from messaging.dead_letters import list_dead_letters
-from messaging.embedded import EmbeddedNats
-from messaging.streams import AUDIT, EVENTS, ensure_streams
+from messaging.streams import AUDIT, EVENTS
 from simulators.common.faults import FaultConfig
 from simulators.common.runner import SimulatorSet
 from storage.cursors import CursorStore
@@ -80,22 +78,11 @@ def unique_numbers(sim: Any) -> None:
     sim.store.save()
 
 
-@pytest.fixture(scope="module")
-def private_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
-    """This module counts every ERP event on the stream: it gets a server of its own, so other modules'
-    ERP simulators (same seed, same lot and BOM ids) cannot add to its counts."""
-    server = EmbeddedNats(tmp_path_factory.mktemp("erp-inbound-nats"))
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-async def nc(private_nats: EmbeddedNats) -> AsyncIterator[Client]:
-    client = await connect(private_nats.url, "erp-inbound")
-    await ensure_streams(client.jetstream())
-    yield client
-    await client.close()
+def nc(private_nc: Client) -> Client:
+    """This module counts every ERP event on the stream: other modules' ERP simulators (same seed, same
+    lot and BOM ids) must not add to its counts."""
+    return private_nc
 
 
 @pytest.fixture

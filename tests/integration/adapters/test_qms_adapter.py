@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,8 @@ from adapters.qms.audit import CURSOR as AUDIT_CURSOR
 from adapters.qms.config import QmsAdapterConfig
 from canonical_model.commands.qms import ChangeDeviationStatus, LinkCapa, OpenDeviation
 from canonical_model.envelope import Envelope
-from messaging.connection import connect
-from messaging.embedded import EmbeddedNats
 from messaging.publisher import Publisher
-from messaging.streams import AUDIT, COMMANDS, DEAD_LETTERS, EVENTS, ensure_streams
+from messaging.streams import AUDIT, COMMANDS, DEAD_LETTERS, EVENTS
 from simulators.common.runner import SimulatorSet
 from storage.cursors import CursorStore
 
@@ -31,22 +29,13 @@ from .conftest import eventually
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def private_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
-    """A server of this module's own: other modules' QMS simulators replay the same seeded history, whose
-    event ids would otherwise be dropped here as duplicates of theirs."""
-    server = EmbeddedNats(tmp_path_factory.mktemp("qms-nats"))
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-async def nc(private_nats: EmbeddedNats) -> AsyncIterator[Client]:
-    client = await connect(private_nats.url, "qms-tests")
-    await ensure_streams(client.jetstream())
-    yield client
-    await client.close()
+def nc(private_nc: Client) -> Client:
+    """Other modules' QMS simulators replay the same seeded history, whose event ids would otherwise be
+    dropped here as duplicates of theirs."""
+    return private_nc
+
+
 QA = "qa.mlee"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +18,7 @@ from adapters.qms.client import ZeepQmsClient
 from adapters.qms.config import QmsAdapterConfig
 from adapters.qms.feed import CURSOR
 from canonical_model.commands.qms import ChangeDeviationStatus, OpenDeviation
-from messaging.connection import connect
-from messaging.embedded import EmbeddedNats
-from messaging.streams import AUDIT, DEAD_LETTERS, ensure_streams
+from messaging.streams import AUDIT, DEAD_LETTERS
 from simulators.common.faults import FaultConfig
 from storage.cursors import CursorStore
 
@@ -30,22 +28,13 @@ from .test_qms_adapter import QmsStack, of_type, qms
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def private_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNats]:
-    """A server of this module's own: other modules' QMS simulators replay the same seeded history, whose
-    event ids would otherwise be dropped here as duplicates of theirs."""
-    server = EmbeddedNats(tmp_path_factory.mktemp("qms-nats"))
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-async def nc(private_nats: EmbeddedNats) -> AsyncIterator[Client]:
-    client = await connect(private_nats.url, "qms-tests")
-    await ensure_streams(client.jetstream())
-    yield client
-    await client.close()
+def nc(private_nc: Client) -> Client:
+    """Other modules' QMS simulators replay the same seeded history, whose event ids would otherwise be
+    dropped here as duplicates of theirs."""
+    return private_nc
+
+
 __all__ = ["qms"]  # the fixture, shared with test_qms_adapter
 
 
