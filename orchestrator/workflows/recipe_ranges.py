@@ -29,7 +29,6 @@ class Range:
     low: float | None
     high: float | None
     unit: str
-    set_point: float | None
 
     def accepts(self, value: float) -> bool:
         return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
@@ -72,7 +71,7 @@ class RecipeRanges:
                 "recipe": f"{recipe_id} v{version}"}
 
     def _ranges(self, steps: list[dict[str, Any]], equipment: str, parameter: str) -> list[Range]:
-        return [Range(step["step_id"], p.get("low"), p.get("high"), p["unit"], (p.get("set_point") or {}).get("value"))
+        return [Range(step["step_id"], p.get("low"), p.get("high"), p["unit"])
                 for step in steps if step.get("equipment_id") == equipment
                 for p in step.get("parameters") or ()
                 if p.get("name") == parameter and p.get("classification") in self.classifications]
