@@ -136,6 +136,9 @@ class EmbeddedNats:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            # Its own session: a Ctrl-C or SIGTERM to gxplink's process group must not stop the server
+            # before the components have drained into it; gxplink stops it last (and PDEATHSIG if it dies).
+            start_new_session=True,
         )
         self.port = self._await_ready()
         self.paths.runtime.write_text(json.dumps({"url": self.url, "pid": self.process.pid}))
