@@ -3,7 +3,9 @@
 This is how every gxplink component reads JetStream: a message is acknowledged only after its
 handler succeeded; a retryable failure is redelivered with backoff; after `max_deliver` attempts,
 or at once for a permanent error, the message goes to the dead-letter stream with the reason and
-is terminated, so a poison message can never loop hot.
+is terminated, so a poison message can never loop hot. A handler that hangs is cut off after the
+ack wait (the server would redeliver it by then anyway) and counts as a failed delivery; one that
+crashes the whole process each time is caught by `messaging.poison` from the server's advisory.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import nats.errors
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from messaging.dead_letters import DeadLetter, send_to_dead_letters
 from messaging.errors import PermanentError
@@ -26,6 +29,7 @@ from messaging.publisher import Publisher
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Msg], Awaitable[None]]
+REBIND_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -66,45 +70,90 @@ class DurableConsumer:
         self.handled = 0
         self.dead_lettered = 0
 
-    async def run(self, stop: asyncio.Event) -> None:
-        sub = await self.js.pull_subscribe(
-            self.spec.filter_subject, durable=self.spec.durable, stream=self.spec.stream, config=self.spec.config()
-        )
-        try:
-            while not stop.is_set():
-                try:
-                    messages = await sub.fetch(self.batch, timeout=1.0)
-                except (nats.errors.TimeoutError, TimeoutError):
-                    continue
-                except nats.errors.ConnectionClosedError:
-                    log.info("%s: connection closed for good; consumer stops", self.spec.durable)
+    async def subscribe(self) -> JetStreamContext.PullSubscription:
+        """Bind to the durable consumer, creating it when it does not exist (first start, or lost)."""
+        spec = self.spec
+        return await self.js.pull_subscribe(spec.filter_subject, durable=spec.durable, stream=spec.stream,
+                                            config=spec.config())
+
+    async def run(self, stop: asyncio.Event, bound: JetStreamContext.PullSubscription | None = None) -> None:
+        """Consume until `stop`; binding is retried while the server is away, and redone if the consumer goes.
+
+        `bound`: a subscription made already (a caller that wants binding errors at its own start).
+        """
+        while not stop.is_set():
+            try:
+                sub, bound = bound or await self.subscribe(), None
+            except (nats.errors.Error, TimeoutError) as exc:  # server restarting, stream not there yet
+                log.warning("%s: cannot bind the consumer (%s); retrying", self.spec.durable, exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), REBIND_SECONDS)
+                continue
+            try:
+                if not await self.run_on(sub, stop):
                     return
-                except nats.errors.Error as exc:
-                    log.warning("%s: fetch failed (%s); retrying", self.spec.durable, exc)
-                    await asyncio.sleep(0.5)
-                    continue
-                for msg in messages:
-                    await self.handle(msg)
-        finally:
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+            finally:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()
+
+    async def run_on(self, sub: JetStreamContext.PullSubscription, stop: asyncio.Event) -> bool:
+        """Fetch and handle until `stop` (False) or until the consumer must be bound again (True)."""
+        while not stop.is_set():
+            try:
+                messages = await sub.fetch(self.batch, timeout=1.0)
+            except (nats.errors.TimeoutError, TimeoutError):
+                continue
+            except nats.errors.ConnectionClosedError:
+                log.info("%s: connection closed for good; consumer stops", self.spec.durable)
+                return False
+            except nats.errors.Error as exc:
+                if await self._gone(sub):  # lost with a server's store, or deleted: bind again, which recreates it
+                    log.warning("%s: the consumer is gone; binding it again", self.spec.durable)
+                    return True
+                log.warning("%s: fetch failed (%s); retrying", self.spec.durable, exc)
+                await asyncio.sleep(0.5)
+                continue
+            await self.handle_batch(messages)
+        return False
+
+    @staticmethod
+    async def _gone(sub: JetStreamContext.PullSubscription) -> bool:
+        try:
+            await sub.consumer_info()
+        except NotFoundError:
+            return True
+        except (nats.errors.Error, TimeoutError):
+            return False  # the server is away: not known to be gone
+        return False
+
+    async def handle_batch(self, messages: list[Msg]) -> None:
+        for msg in messages:
+            await self.handle(msg)
 
     async def handle(self, msg: Msg) -> None:
         deliveries = msg.metadata.num_delivered or 1
+        deadline = asyncio.timeout(self.spec.ack_wait)  # no task per message, unlike wait_for
         try:
-            await self.handler(msg)
+            async with deadline:
+                await self.handler(msg)
+        except TimeoutError as exc:
+            reason = f"the handler did not finish within the ack wait ({self.spec.ack_wait:g} s)" \
+                if deadline.expired() else f"TimeoutError: {exc}"  # else a timeout of the handler's own
+            await self._failed(msg, reason, deliveries)
         except PermanentError as exc:
             await self._dead_letter(msg, str(exc) or type(exc).__name__, deliveries)
         except Exception as exc:  # unexpected errors count as retryable, bounded by max_deliver
-            reason = f"{type(exc).__name__}: {exc}"
-            if deliveries >= self.spec.max_deliver:
-                await self._dead_letter(msg, f"gave up after {deliveries} deliveries: {reason}", deliveries)
-            else:
-                log.info("%s: delivery %d failed (%s); redelivering", self.spec.durable, deliveries, reason)
-                await msg.nak(delay=self.spec.delay_after(deliveries))
+            await self._failed(msg, f"{type(exc).__name__}: {exc}", deliveries)
         else:
             await msg.ack()
             self.handled += 1
+
+    async def _failed(self, msg: Msg, reason: str, deliveries: int) -> None:
+        if deliveries >= self.spec.max_deliver:
+            await self._dead_letter(msg, f"gave up after {deliveries} deliveries: {reason}", deliveries)
+        else:
+            log.info("%s: delivery %d failed (%s); redelivering", self.spec.durable, deliveries, reason)
+            await msg.nak(delay=self.spec.delay_after(deliveries))
 
     async def _dead_letter(self, msg: Msg, reason: str, deliveries: int) -> None:
         letter = DeadLetter.of(

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig, StreamInfo
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from canonical_model import subjects
 
@@ -61,9 +63,28 @@ AUDIT = StreamSpec("GXP_AUDIT", (subjects.ALL_AUDIT,), "Native audit entries of 
 ALL_STREAMS: tuple[StreamSpec, ...] = (EVENTS, COMMANDS, DEAD_LETTERS, AUDIT)
 
 
-async def ensure_streams(js: JetStreamContext, policy: StreamPolicy | None = None) -> list[StreamInfo]:
-    """Create missing streams and bring existing ones to the wanted configuration."""
-    policy = policy or StreamPolicy()
+def _not_ready(exc: BaseException) -> bool:
+    """JetStream is still forming (a cluster electing its meta leader, a node restarting): worth waiting."""
+    if isinstance(exc, APIError):
+        return exc.code in (None, 500, 503) and not isinstance(exc, NotFoundError)
+    return isinstance(exc, nats.errors.TimeoutError | nats.errors.NoRespondersError | TimeoutError)
+
+
+async def ensure_streams(js: JetStreamContext, policy: StreamPolicy | None = None,
+                         wait_seconds: float = 60.0) -> list[StreamInfo]:
+    """Create missing streams and bring existing ones to the wanted configuration.
+
+    Components of a cluster start together with its servers: while JetStream is not ready yet
+    (no meta leader, not enough peers for the replicas) this waits, up to `wait_seconds`.
+    """
+    async for attempt in AsyncRetrying(retry=retry_if_exception(_not_ready), wait=wait_exponential(0.2, max=2.0),
+                                       stop=stop_after_delay(wait_seconds), reraise=True):
+        with attempt:
+            return await _ensure(js, policy or StreamPolicy())
+    raise AssertionError("unreachable: tenacity reraises")
+
+
+async def _ensure(js: JetStreamContext, policy: StreamPolicy) -> list[StreamInfo]:
     infos = []
     for spec in ALL_STREAMS:
         wanted = spec.config(policy)

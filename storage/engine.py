@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from storage.schema import metadata
 
@@ -54,7 +54,25 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
     return engine
 
 
-async def create_schema(engine: AsyncEngine) -> None:
-    """Create missing tables; safe to call from several processes at start-up."""
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+SCHEMA_LOCK_KEY = 0x67787073  # PostgreSQL advisory lock taken while tables are created ("gxps")
+
+
+async def create_schema(engine: AsyncEngine, tables: MetaData = metadata) -> None:
+    """Create missing tables; safe to call from several processes at start-up.
+
+    The check-then-create of `create_all` races between processes starting together on a new
+    database ("table already exists"): it runs under the database's write lock instead.
+    """
+    async with engine.connect() as conn:
+        await write_lock(conn, SCHEMA_LOCK_KEY)
+        await conn.run_sync(tables.create_all)
+        await conn.commit()
+
+
+async def write_lock(conn: AsyncConnection, key: int) -> None:
+    """Begin a transaction that holds a write lock until it ends: SQLite's one database lock
+    (BEGIN IMMEDIATE), or PostgreSQL's advisory transaction lock `key`."""
+    if conn.dialect.name == "sqlite":
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

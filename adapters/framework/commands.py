@@ -44,15 +44,23 @@ class Outcome:
 Handler = Callable[[Envelope[Any]], Awaitable[Outcome]]
 
 
-def command_consumer(system: str, max_deliver: int = 5) -> ConsumerSpec:
+RETRY_BACKOFF = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0)
+"""Waits between deliveries of a command its system could not take: close to four minutes in all,
+so a legacy system that is down for a few minutes or flapping gets the command late, not a
+failure, and the answer still comes inside a workflow's default five-minute reply timeout."""
+MAX_DELIVER = len(RETRY_BACKOFF) + 1
+
+
+def command_consumer(system: str, max_deliver: int = MAX_DELIVER) -> ConsumerSpec:
     return ConsumerSpec(durable=f"adapter_{system}_commands", stream=COMMANDS.name,
-                        filter_subject=f"gxp.cmd.{system}.>", max_deliver=max_deliver, ack_wait=60)
+                        filter_subject=f"gxp.cmd.{system}.>", max_deliver=max_deliver, ack_wait=60,
+                        backoff=RETRY_BACKOFF)
 
 
 class CommandExecutor:
     def __init__(self, system: str, handlers: dict[str, Handler], publisher: Publisher,
                  idempotency: IdempotencyStore, metrics: AdapterMetrics, *, attempts: int = 3,
-                 max_deliver: int = 5) -> None:
+                 max_deliver: int = MAX_DELIVER) -> None:
         self.system, self.handlers, self.publisher = system, handlers, publisher
         self.idempotency, self.metrics = idempotency, metrics
         self.attempts, self.max_deliver = attempts, max_deliver

@@ -34,25 +34,8 @@ class BatchAppendConsumer(DurableConsumer):
         self.to_draft, self.store = to_draft, store
         self.appended = 0
 
-    async def subscribe(self) -> JetStreamContext.PullSubscription:
-        """Bind to the durable consumer, creating it on first use (it then survives restarts)."""
-        spec = self.spec
-        return await self.js.pull_subscribe(spec.filter_subject, durable=spec.durable, stream=spec.stream,
-                                            config=spec.config())
-
-    async def run(self, stop: asyncio.Event) -> None:
-        await self.run_on(await self.subscribe(), stop)
-
-    async def run_on(self, sub: JetStreamContext.PullSubscription, stop: asyncio.Event) -> None:
-        try:
-            while not stop.is_set():
-                await self.pull(sub, timeout=1.0)
-        finally:
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
-
     async def pull(self, sub: JetStreamContext.PullSubscription, timeout: float) -> int:
-        """Fetch and handle one batch; how many messages came."""
+        """Fetch and handle one batch; how many messages came (`drain`'s step; `run` is the base class's)."""
         try:
             messages = await sub.fetch(self.batch, timeout=timeout)
         except (nats.errors.TimeoutError, TimeoutError):

@@ -12,6 +12,8 @@ from __future__ import annotations
 from sqlalchemy import Column, Float, Index, Integer, MetaData, PrimaryKeyConstraint, Table, Text, inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage.engine import write_lock
+
 metadata = MetaData()
 
 records = Table(
@@ -84,10 +86,7 @@ def pg_triggers(table: str) -> list[str]:
 
 async def lock_for_append(conn: AsyncConnection) -> None:
     """Begin the transaction holding the one write lock: no two writers can read the same head."""
-    if conn.dialect.name == "sqlite":
-        await conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+    await write_lock(conn, PG_LOCK_KEY)
 
 
 async def ensure_schema(engine: AsyncEngine) -> None:

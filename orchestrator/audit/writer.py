@@ -35,6 +35,13 @@ FEEDS: tuple[tuple[str, str, str, ToDraft], ...] = (
     ("dead-letters", DEAD_LETTERS.name, subjects.ALL_DEAD_LETTERS, dead_letter_draft),
 )
 MAX_DELIVER = 10_000  # a database outage must not push audit input to the dead-letter stream
+DURABLE_PREFIX = "gxplink-audit"
+
+
+def consumer_spec(name: str, stream: str, subject: str, durable_prefix: str = DURABLE_PREFIX) -> ConsumerSpec:
+    """The durable consumer of one feed (also what the writer's NATS permissions are cut to)."""
+    return ConsumerSpec(durable=f"{durable_prefix}-{name}", stream=stream, filter_subject=subject,
+                        max_deliver=MAX_DELIVER, ack_wait=60.0)
 
 
 class AuditWriter:
@@ -46,7 +53,7 @@ class AuditWriter:
     """
 
     def __init__(self, js: JetStreamContext, engine: AsyncEngine, keys_dir: Path, *,
-                 publisher: Publisher | None = None, durable_prefix: str = "gxplink-audit",
+                 publisher: Publisher | None = None, durable_prefix: str = DURABLE_PREFIX,
                  checkpoint_every: int = CHECKPOINT_EVERY, batch: int = 256) -> None:
         self.js, self.engine, self.keys_dir = js, engine, Path(keys_dir)
         self.publisher = publisher or Publisher(js)
@@ -55,6 +62,11 @@ class AuditWriter:
         self.consumers: list[BatchAppendConsumer] = []
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def alive(self) -> bool:
+        """Every feed's consumer loop is running (they bind again by themselves after a NATS outage)."""
+        return bool(self._tasks) and not any(t.done() for t in self._tasks)
 
     @property
     def appended(self) -> int:
@@ -67,22 +79,18 @@ class AuditWriter:
             signer = await asyncio.to_thread(load_or_create_signer, self.keys_dir)
             self.store = AuditStore(self.engine, signer, self.checkpoint_every)
             self.consumers = [
-                BatchAppendConsumer(self.js, self._spec(name, stream, subject), to_draft, self.store,
-                                    publisher=self.publisher, batch=self.batch)
+                BatchAppendConsumer(self.js, consumer_spec(name, stream, subject, self.durable_prefix), to_draft,
+                                    self.store, publisher=self.publisher, batch=self.batch)
                 for name, stream, subject, to_draft in FEEDS
             ]
         return self.store
-
-    def _spec(self, name: str, stream: str, subject: str) -> ConsumerSpec:
-        return ConsumerSpec(durable=f"{self.durable_prefix}-{name}", stream=stream, filter_subject=subject,
-                            max_deliver=MAX_DELIVER, ack_wait=60.0)
 
     async def start(self) -> None:
         """Sign the head left by a previous run, create the consumers (errors surface here), run them."""
         await (await self._prepare()).checkpoint()
         self._stop.clear()
         subs = [await consumer.subscribe() for consumer in self.consumers]
-        self._tasks = [asyncio.create_task(c.run_on(sub, self._stop), name=f"audit-{c.spec.durable}")
+        self._tasks = [asyncio.create_task(c.run(self._stop, bound=sub), name=f"audit-{c.spec.durable}")
                        for c, sub in zip(self.consumers, subs, strict=True)]
 
     async def catch_up(self, timeout: float = 60.0) -> int:

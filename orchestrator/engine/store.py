@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orchestrator.engine.replay import Recorded
 from orchestrator.engine.tables import history, inbox, instances, metadata, signatures, tasks
+from storage.engine import create_schema
 
 
 def utcnow() -> datetime:
@@ -32,8 +33,7 @@ class WorkflowStore:
         self.engine = engine
 
     async def create_schema(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+        await create_schema(self.engine, metadata)
 
     async def _insert(self, table: Any, **values: Any) -> bool:
         try:

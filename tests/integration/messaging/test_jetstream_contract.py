@@ -1,9 +1,11 @@
 """Acks, redelivery, dead-lettering and dedupe, proven against the real server."""
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
+import nats.errors
 import pytest
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -11,6 +13,7 @@ from nats.aio.msg import Msg
 from messaging.consumer import ConsumerSpec, DurableConsumer
 from messaging.dead_letters import list_dead_letters
 from messaging.errors import PermanentError, RetryableError
+from messaging.poison import PoisonWatcher
 from messaging.publisher import Publisher
 from messaging.streams import EVENTS, ensure_streams
 
@@ -101,3 +104,84 @@ async def test_permanent_failure_is_dead_lettered_at_once(nc: Client, token: str
     assert seen == [1]
     (letter,) = [d for d in await list_dead_letters(nc.jetstream()) if d.origin == token]
     assert letter.reason.startswith("data.lot_id") and letter.deliveries == 1
+
+
+async def test_a_handler_that_hangs_is_cut_off_and_dead_lettered(nc: Client, token: str) -> None:
+    js = nc.jetstream()
+    spec = ConsumerSpec(durable=f"test_{token}", stream=EVENTS.name, filter_subject=f"gxp.evt.{token}.>",
+                        max_deliver=2, ack_wait=0.5, backoff=(0.05,))
+    seen: list[int] = []
+
+    async def hangs(msg: Msg) -> None:
+        seen.append(msg.metadata.num_delivered)
+        await asyncio.Event().wait()
+
+    await Publisher(js).publish_bytes(f"gxp.evt.{token}.h", b"hang", {"Nats-Msg-Id": f"{token}-h"})
+    consumer = DurableConsumer(js, spec, hangs, publisher=Publisher(js), origin=token, batch=10)
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    for _ in range(200):
+        await asyncio.sleep(0.05)
+        if consumer.dead_lettered:
+            break
+    stop.set()
+    await task
+    assert seen == [1, 2]
+    (letter,) = [d for d in await list_dead_letters(js) if d.origin == token]
+    assert "did not finish within the ack wait" in letter.reason and letter.raw() == b"hang"
+
+
+async def test_a_message_that_kills_its_consumer_is_dead_lettered_from_the_advisory(nc: Client, token: str) -> None:
+    """Each delivery 'crashes' the consumer (fetched, never acked nor failed); the server gives up and says so."""
+    js = nc.jetstream()
+    watcher = PoisonWatcher(nc, Publisher(js))
+    await watcher.start()
+    try:
+        await Publisher(js).publish_bytes(f"gxp.evt.{token}.k", b"kills", {"Nats-Msg-Id": f"{token}-k"})
+        spec = ConsumerSpec(durable=f"test_{token}", stream=EVENTS.name, filter_subject=f"gxp.evt.{token}.>",
+                            max_deliver=2, ack_wait=0.3)
+        sub = await js.pull_subscribe(spec.filter_subject, durable=spec.durable, stream=spec.stream,
+                                      config=spec.config())
+        deliveries = 0
+        for _ in range(40):
+            with contextlib.suppress(nats.errors.TimeoutError):
+                deliveries += len(await sub.fetch(1, timeout=0.5))
+            if watcher.dead_lettered:
+                break
+        assert deliveries == 2  # bounded by max_deliver, then the server stopped and advised
+        letters = [d for d in await list_dead_letters(js) if d.subject == f"gxp.evt.{token}.k"]
+        assert len(letters) == 1 and letters[0].raw() == b"kills" and letters[0].deliveries == 2
+        assert f"consumer test_{token} gave up after 2 deliveries" in letters[0].reason
+        await sub.unsubscribe()
+    finally:
+        await watcher.stop()
+
+
+async def test_a_consumer_that_is_lost_is_bound_again_and_nothing_is_skipped(nc: Client, token: str) -> None:
+    """A consumer created just before a server crash may be gone afterwards: the loop recreates it."""
+    js = nc.jetstream()
+    spec = ConsumerSpec(durable=f"test_{token}", stream=EVENTS.name, filter_subject=f"gxp.evt.{token}.>")
+    seen: list[bytes] = []
+
+    async def take(msg: Msg) -> None:
+        seen.append(msg.data)
+
+    consumer = DurableConsumer(js, spec, take, publisher=Publisher(js), origin=token, batch=10)
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        await Publisher(js).publish_bytes(f"gxp.evt.{token}.a", b"first", {"Nats-Msg-Id": f"{token}-first"})
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.05)
+        await js.delete_consumer(EVENTS.name, spec.durable)
+        await Publisher(js).publish_bytes(f"gxp.evt.{token}.b", b"second", {"Nats-Msg-Id": f"{token}-second"})
+        for _ in range(200):
+            if b"second" in seen:
+                break
+            await asyncio.sleep(0.05)
+        assert b"second" in seen and not task.done()
+    finally:
+        stop.set()
+        await task
