@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -78,20 +78,41 @@ class ErpHttpClient:
     async def _collection(self, path: str, params: dict[str, Any] | None = None) -> list[Record]:
         """Every row of an OData collection, following @odata.nextLink."""
         rows: list[Record] = []
+        followed: set[str] = set()
         page = await self._get(path, params)
         while page is not None:
             rows += _rows(page, path)
             link = page.get("@odata.nextLink")
-            page = await self._get(str(link)) if link else None
+            if not link:
+                break
+            if str(link) in followed:  # a next page that leads back: following it would never end
+                raise RetryableError(f"ERP answered {path} with an @odata.nextLink that loops: {str(link)[:100]}")
+            followed.add(str(link))
+            if not self._same_origin(str(link)):  # the credentials go with every request: never elsewhere
+                raise PermanentError(f"ERP answered {path} with an @odata.nextLink to another host: "
+                                     f"{str(link)[:100]}")
+            try:
+                page = await self._get(str(link))
+            except httpx.InvalidURL:
+                raise RetryableError(f"ERP answered {path} with an @odata.nextLink that is no URL") from None
         return rows
+
+    def _same_origin(self, link: str) -> bool:
+        """A relative link, or an absolute one to the ERP's own scheme, host and port."""
+        try:
+            target, own = urlsplit(link), urlsplit(self.url)
+            return not target.netloc or (target.scheme, target.hostname, target.port) == \
+                (own.scheme, own.hostname, own.port)
+        except ValueError:
+            return False
 
     async def changes(self, after: int, limit: int) -> tuple[list[Record], int]:
         page = await self._get("/changes", {"after": after, "limit": limit}) or {}
-        return _rows(page, "/changes"), int(page.get("next_cursor") or after)
+        return _rows(page, "/changes"), _position(page.get("next_cursor"), after, "/changes")
 
     async def audit(self, after: int, limit: int) -> tuple[list[Record], int]:
         page = await self._get("/audit", {"after": after, "limit": limit}) or {}
-        return _rows(page, "/audit"), int(page.get("next_after") or after)
+        return _rows(page, "/audit"), _position(page.get("next_after"), after, "/audit")
 
     async def lot_changes(self, lot_id: str) -> list[Record]:
         entries: list[Record] = []
@@ -103,7 +124,10 @@ class ErpHttpClient:
             if not rows:
                 return entries
             entries += rows
-            after = int(page.get("next_after") or rows[-1]["seq"])
+            moved = _position(page.get("next_after") or rows[-1].get("seq"), after, "/audit")
+            if moved <= after:  # the same entries again: asking on would never end
+                raise RetryableError(f"ERP answered /audit of lot {lot_id} without moving past {after}")
+            after = moved
 
     async def boms(self) -> list[Record]:
         return await self._collection("/boms")
@@ -161,6 +185,14 @@ def _rows(page: Record, path: str) -> list[Record]:
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise RetryableError(f"ERP answered {path} without a `value` list of objects")
     return rows
+
+
+def _position(value: Any, after: int, path: str) -> int:
+    """The position the ERP says to continue from (none: `after`); one that is not a number is a malformed answer."""
+    try:
+        return int(value or after)
+    except (TypeError, ValueError, OverflowError):
+        raise RetryableError(f"ERP answered {path} with a position that is not a number: {str(value)[:50]}") from None
 
 
 def _literal(text: str) -> str:

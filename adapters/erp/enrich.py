@@ -31,10 +31,10 @@ class Enricher:
 
     async def enrich(self, record: Record, previous: Record | None = None) -> Record:
         """`record` with the enrichment its mapping needs (a copy; the record itself is not changed)."""
-        kind, data = record.get("type"), record.get("data")
+        kind, data, given = str(record.get("type")), record.get("data"), record.get("enrichment")
         if not isinstance(data, dict):
             return record
-        extra: dict[str, Any] = dict(record.get("enrichment") or {})
+        extra: dict[str, Any] = dict(given) if isinstance(given, dict) else {}
         order_id = data.get("production_order")
         if kind in ORDER_KINDS and order_id and "production_order" not in extra:
             order = await self.order(str(order_id))
@@ -64,7 +64,7 @@ class Enricher:
         """The batch from the lot_status_changed record right before a stock-type posting."""
         try:
             seq = int(record["seq"])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             return None
         cause = previous if previous is not None and previous.get("seq") == seq - 1 else None
         if cause is None and seq >= 2:

@@ -108,5 +108,5 @@ def opening_bom_record(bom: Record) -> Record:
 def _seq(record: Record) -> int | None:
     try:
         return int(record["seq"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: an infinite seq
         return None

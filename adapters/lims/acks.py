@@ -7,6 +7,7 @@ gxplink can read at all. Error codes are HL7 table 0357.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -49,7 +50,10 @@ def _location(path: str) -> list[str]:
         return []
     seg, _, field = token.partition("-")
     sequence = next((p.lstrip("#") for p in parts if p.startswith("#")), "1")
-    return [seg[:3], sequence, field.split(".")[0]]
+    # Only the field number: a rule's path may name alternatives ("OBX-14|OBR-22|MSH-7"), whose '|' would
+    # otherwise split the ERR segment and move the error text out of ERR-8.
+    number = re.match(r"\d*", field)
+    return [D.encode(seg[:3]), D.encode(sequence), number.group() if number else ""]
 
 
 def _text(code: str) -> str:

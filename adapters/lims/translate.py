@@ -34,8 +34,11 @@ class ResultReceiver:
 
     async def _not_hl7(self, message: bytes, peer: str) -> bytes:
         reason = "not an HL7 v2 message: it must start with an MSH segment"
-        if not message:
-            reason = f"not an MLLP frame or over the size limit ({peer.partition(' ')[2].strip('()') or 'empty'})"
+        framing = peer.partition(" ")[2].strip("()")  # the listener's word on a frame it could not read
+        if not message and framing:
+            reason = f"not an MLLP frame or over the size limit ({framing})"
+        elif not message:  # a well-framed but empty message is no framing error
+            reason = "an empty message: " + reason.partition(": ")[2]
         letter = DeadLetter.of("lims", reason, message, source=peer.split(" ")[0], headers={"adapter": "lims"})
         try:
             await send_to_dead_letters(self.pipeline.publisher, letter)

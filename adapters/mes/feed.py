@@ -79,7 +79,9 @@ class FeedFollower(CursorFollower):
             log.warning("mes feed record %s (%s) dead-lettered: %s", record["seq"], kind, outcome.reason)
 
     async def _recipe(self, record: dict[str, Any], batch: dict[str, Any] | None) -> None:
-        mbr_id = (batch or {}).get("master_batch_record_id") or (record.get("data") or {}).get("master_batch_record_id")
+        data = record.get("data")  # any JSON: a record out of shape is the mapping's to refuse, not a crash here
+        mbr_id = (batch or {}).get("master_batch_record_id") or (
+            data.get("master_batch_record_id") if isinstance(data, dict) else None)
         if not isinstance(mbr_id, str) or not mbr_id:
             return
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -31,6 +32,13 @@ from messaging.errors import PermanentError, RetryableError
 
 log = logging.getLogger(__name__)
 PROBE_TIMEOUT = 2.0
+# Set when the QMS's HTTP answer arrived in this call's context: zeep raises the same TypeError for arguments
+# the WSDL does not take (before sending: permanent) as for a reply it cannot read (after: retryable).
+_ANSWERED: ContextVar[bool] = ContextVar("qms_answered", default=False)
+
+
+async def _answered(response: httpx.Response) -> None:
+    _ANSWERED.set(True)
 
 
 class ZeepQmsClient:
@@ -57,7 +65,8 @@ class ZeepQmsClient:
         """A fresh connection pool (the adapter can be stopped and started again); the WSDL is read lazily."""
         if self._http is None:
             self._http = httpx.AsyncClient(auth=self._auth, timeout=self._timeout, verify=self._verify,
-                                           transport=self._transport, follow_redirects=False)
+                                           transport=self._transport, follow_redirects=False,
+                                           event_hooks={"response": [_answered]})
             self._service = None
 
     async def close(self) -> None:
@@ -82,27 +91,31 @@ class ZeepQmsClient:
     async def changes(self, after: int, limit: int) -> Page:
         # recordType is never sent: the QMS ignores a filter on its first enumeration value (deviation).
         answer = await self.call("ListChangesSince", {"cursor": after, "maxChanges": limit})
-        changes = answer.get("changes") or []
-        return Page(list(changes), bool(answer.get("hasMore")))
+        changes = _sequenced(answer.get("changes"), "changeSeq", "ListChangesSince")
+        return Page(changes, bool(answer.get("hasMore")))
 
     async def audit(self, after: int, limit: int, record_id: str | None = None) -> tuple[list[dict[str, Any]], int]:
         args: dict[str, Any] = {"afterSeq": after, "maxEntries": limit}
         if record_id:
             args["recordId"] = record_id
         answer = await self.call("GetAuditEntries", args)
-        return list(answer.get("entries") or []), int(answer.get("lastSeq") or after)
+        return _sequenced(answer.get("entries"), "seq", "GetAuditEntries"), int(answer.get("lastSeq") or after)
 
     async def _invoke(self, operation: str, args: dict[str, Any]) -> Any:
         service = await self._bound()
+        _ANSWERED.set(False)
         try:
             return await getattr(service, operation)(**args)
         except Fault as exc:
             raise _fault(exc) from None
         except (ValidationError, TypeError, AttributeError) as exc:  # arguments the WSDL does not take
+            if _ANSWERED.get():  # ...or, once the QMS answered, a reply zeep could not read
+                raise RetryableError(f"malformed QMS answer to {operation}: {str(exc)[:200]}") from None
             raise PermanentError(f"cannot call {operation}: {exc}") from None
         except TransportError as exc:
             raise _transport(operation, exc) from None
-        except (ZeepError, etree.XMLSyntaxError) as exc:  # a reply cut off, or not a SOAP 1.1 envelope
+        except (ZeepError, etree.XMLSyntaxError, LookupError, ValueError) as exc:  # cut off, not SOAP 1.1, an
+            # empty Body (IndexError), an unreadable xsi:type (ValueError)
             raise RetryableError(f"malformed QMS answer to {operation}: {str(exc)[:200]}") from None
         except httpx.HTTPError as exc:
             raise RetryableError(f"QMS at {self.url} not reachable ({operation}): {type(exc).__name__} {exc}"
@@ -131,6 +144,14 @@ class ZeepQmsClient:
             return client.service
         binding = next(iter(client.wsdl.bindings.values()))
         return AsyncServiceProxy(client, binding, address=self.endpoint_url)  # type: ignore[no-untyped-call]
+
+
+def _sequenced(records: Any, seq: str, operation: str) -> list[dict[str, Any]]:
+    """The records of a feed answer, each with its integer sequence number (what the cursor follows)."""
+    records = records or []
+    if not all(isinstance(r, dict) and isinstance(r.get(seq), int) for r in records):
+        raise RetryableError(f"malformed QMS answer to {operation}: a record without an integer {seq}")
+    return list(records)
 
 
 def _fault(exc: Fault) -> Exception:

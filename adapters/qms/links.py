@@ -15,7 +15,7 @@ snapshot only when it proves the link, and refuses the change (dead letter) rath
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.qms.api import QmsApi
@@ -26,7 +26,9 @@ PAGE = 500
 
 async def linked_record(client: QmsApi, change: dict[str, Any]) -> dict[str, str] | None:
     """`{"record_type": ..., "record_id": ...}` for a capa link change, or None when the trail does not say."""
-    capa_id, since = str(change["recordId"]), _moment(change["changedAt"])
+    capa_id, since = str(change["recordId"]), _moment(change.get("changedAt"))
+    if since is None:  # a change whose time cannot be read: nothing to match the trail against
+        return None
     start = max(0, int(change["changeSeq"]) - 1)
     found = await _scan(client, capa_id, since, after=start, until=None)
     if found is None and start > 0:
@@ -38,7 +40,8 @@ async def _scan(client: QmsApi, capa_id: str, since: datetime, after: int, until
     while until is None or after < until:
         entries, last = await client.audit(after, PAGE, record_id=capa_id)
         for entry in entries:
-            if entry.get("action") == "link" and entry.get("field") in KINDS and _moment(entry["at"]) >= since:
+            at = _moment(entry.get("at"))
+            if entry.get("action") == "link" and entry.get("field") in KINDS and at is not None and at >= since:
                 return _link(entry)
         if last <= after:
             return None  # the end of the trail
@@ -61,5 +64,10 @@ def _ids(text: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _moment(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+def _moment(value: Any) -> datetime | None:
+    """A time as zeep read it (or its text), without an offset read as UTC; None when it is not a time."""
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -127,13 +127,20 @@ def load_mapping(path: Path, root: Path, tables: dict[str, CodeTable]) -> Mappin
     if direction != "inbound":
         raise MappingError(spec.loc("direction"), "direction: inbound or outbound")
     source = _section(spec, "source")
+    namespaces = source.get("namespaces")
+    if namespaces is not None and not (isinstance(namespaces, Node) and all(
+            prefix and isinstance(uri, str) and uri for prefix, uri in namespaces.items())):
+        raise MappingError(source.loc("namespaces"), "namespaces: a mapping of prefix -> namespace URI "
+                                                     "(XPath 1.0 has no default namespace)")
     try:
-        env = RuleEnv(source_for(str(source.get("format")), source.get("namespaces")), tables, _timezone(spec),
-                      lambda ctx, p: [])
+        env = RuleEnv(source_for(str(source.get("format")), namespaces), tables, _timezone(spec), lambda ctx, p: [])
     except ValueError as exc:
         raise MappingError(source.loc("format"), str(exc)) from None
     env.subcontexts = env.source.subcontexts
     target = _section(spec, "target")
+    if not isinstance(target.get("variants", []), list):
+        raise MappingError(target.loc("variants"), "variants: a list of {when: <condition>, type: ..., "
+                                                   "schema_version: N}")
     variants = []
     for variant in target.get("variants", []):
         if not isinstance(variant, Node) or "when" not in variant:

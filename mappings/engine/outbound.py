@@ -166,9 +166,14 @@ def _blocks(items: list[Any], parent: Node, env: RuleEnv, checker: _PointerCheck
             blocks.append(EachBlock(str(item["each"]), items_rule, _blocks(body, item, env, checker, False)))
             continue
         fields = item.get("fields") or Node()
+        if not isinstance(fields, Node):
+            raise MappingError(item.loc("fields"), "fields: a mapping of field number (3, 3.1) -> rule")
         compiled = []
         for key, rule in fields.items():
-            numbers = tuple(int(n) for n in str(key).split("."))
+            try:
+                numbers = tuple(int(n) for n in str(key).split("."))
+            except ValueError:
+                raise MappingError(fields.loc(key), f"{key!r} is not a field number like 3, 3.1 or 3.1.2") from None
             compiled.append(((*numbers, 1, 1)[:3], checker.rule(rule, fields, key, env, check=top)))
         group = tuple(g for g in str(item.get("group", "")).split("/") if g)
         blocks.append(SegmentTemplate(str(item["segment"]), compiled, group))

@@ -47,7 +47,17 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 def load_yaml(path: Path, display: str | None = None) -> Any:
     """Parse one YAML file; syntax errors become MappingError with the line."""
     name = display or str(path)
-    loader = _Loader(path.read_text(encoding="utf-8"))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MappingError(Loc(name, raw[:exc.start].count(b"\n") + 1), f"not UTF-8 text: {exc.reason} "
+                                                                         f"at byte {exc.start}") from None
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: not a MarkedYAMLError, but it has a position
+        line = text[:exc.position].count("\n") + 1
+        raise MappingError(Loc(name, line), f"YAML: {exc.reason} (character {exc.character!r})") from None
     loader.source_name = name
     try:
         return loader.get_single_data()

@@ -8,7 +8,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -62,6 +64,8 @@ def plain(value: Any) -> Any:
         return plain(value.Value)
     if isinstance(value, bytes):
         return value.hex()
+    if isinstance(value, uuid.UUID):  # a Guid
+        return str(value)
     if isinstance(value, list):
         return [plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -87,7 +91,13 @@ async def lost(sink: NotificationSink, reason: str) -> None:
 def sample(path: str, dv: ua.DataValue) -> Sample:
     value = plain(dv.Value.Value) if dv.Value is not None else None
     status = dv.StatusCode.name if dv.StatusCode is not None else "Good"
-    return Sample(path, value, status, dv.SourceTimestamp, dv.ServerTimestamp)
+    return Sample(path, value, status, _utc(dv.SourceTimestamp), _utc(dv.ServerTimestamp))
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """OPC UA DateTime is UTC. asyncua decodes aware datetimes, but a DataValue made in process may carry a naive
+    one: it is read as UTC, never compared as naive with the aware watermarks (a TypeError in the translator)."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 class Handler:

@@ -24,20 +24,10 @@ from adapters.framework.metrics import AdapterMetrics
 from canonical_model.envelope import Envelope
 from mappings.engine.catalog import Catalog, load_catalog
 from mappings.engine.errors import TranslationError
+from tests.support.fuzz import MemoryCursors
 
 pytestmark = pytest.mark.unit
 MODULE = "DeltaV/CAM-CP/CP-1/BR-101/TIC-101"
-
-
-class MemoryCursors:
-    def __init__(self) -> None:
-        self.data: dict[str, str] = {}
-
-    async def get(self, name: str) -> str | None:
-        return self.data.get(name)
-
-    async def set(self, name: str, position: str) -> None:
-        self.data[name] = position
 
 
 class TranslatingPipeline:

@@ -109,6 +109,16 @@ async def test_collections_follow_next_links_and_quote_literals(client: ErpHttpC
 
 
 @respx.mock
+async def test_a_next_link_to_another_host_is_not_followed_with_the_credentials(client: ErpHttpClient) -> None:
+    respx.get(f"{URL}/boms").respond(json={"value": [{"id": "B1"}],
+                                           "@odata.nextLink": "https://collector.example/boms?$skip=1"})
+    elsewhere = respx.get("https://collector.example/boms").respond(json={"value": []})
+    with pytest.raises(PermanentError, match="another host"):
+        await client.boms()
+    assert not elsewhere.called
+
+
+@respx.mock
 async def test_the_audit_of_one_lot_is_read_to_the_end(client: ErpHttpClient) -> None:
     respx.get(f"{URL}/audit", params={"after": "0"}).respond(json={"value": [{"seq": 3}], "next_after": 3})
     respx.get(f"{URL}/audit", params={"after": "3"}).respond(json={"value": [], "next_after": 3})
