@@ -17,7 +17,10 @@ from adapters.framework.metrics import AdapterMetrics
 from embedded_http import EmbeddedHttpServer
 from gxplink.observability import observability_app
 from gxplink.runtime import Runtime
+from gxplink.security import AUDIT_WRITER, ORCHESTRATOR, SYSTEMS, adapter_identity
 from mappings.engine.catalog import Catalog, load_catalog
+from messaging.poison import PoisonWatcher
+from messaging.publisher import Publisher
 from orchestrator.audit.writer import AuditWriter
 from orchestrator.builtin import builtin_registry
 from orchestrator.engine.store import WorkflowStore
@@ -25,7 +28,7 @@ from orchestrator.engine.worker import Orchestrator
 from simulators.common.runner import SimulatorSet
 
 log = logging.getLogger(__name__)
-ADAPTER_SYSTEMS = ("deltav", "lims", "qms", "mes", "erp")  # those with a gxplink/wiring/<system>.py run
+ADAPTER_SYSTEMS = SYSTEMS  # those with a gxplink/wiring/<system>.py run
 
 
 def wiring(system: str) -> Any | None:
@@ -39,9 +42,9 @@ def wiring(system: str) -> Any | None:
 
 
 def ports_for(runtime: Runtime, system: str, catalog: Catalog) -> AdapterPorts:
-    return AdapterPorts(nc=runtime.nc, js=runtime.js, publisher=runtime.publisher, engine=runtime.engine,
-                        catalog=catalog, metrics=AdapterMetrics(system),
-                        nats_connected=lambda: runtime.nc.is_connected)
+    nc = runtime.client_for(adapter_identity(system))
+    return AdapterPorts(nc=nc, js=nc.jetstream(), publisher=Publisher(nc.jetstream()), engine=runtime.engine,
+                        catalog=catalog, metrics=AdapterMetrics(system), nats_connected=lambda: nc.is_connected)
 
 
 def available_adapters() -> list[str]:
@@ -58,11 +61,18 @@ def build_adapter(system: str, ports: AdapterPorts, sim: dict[str, Any] | None =
 
 
 def build_orchestrator(runtime: Runtime) -> Orchestrator:
-    return Orchestrator(builtin_registry(), WorkflowStore(runtime.engine), runtime.js, runtime.publisher)
+    js = runtime.client_for(ORCHESTRATOR).jetstream()
+    return Orchestrator(builtin_registry(), WorkflowStore(runtime.engine), js, Publisher(js))
 
 
 def build_audit_writer(runtime: Runtime, data_dir: Path) -> AuditWriter:
-    return AuditWriter(runtime.js, runtime.engine, data_dir / "keys", publisher=runtime.publisher)
+    js = runtime.client_for(AUDIT_WRITER).jetstream()
+    return AuditWriter(js, runtime.engine, data_dir / "keys", publisher=Publisher(js))
+
+
+def stack_components() -> tuple[str, ...]:
+    """The NATS identities `Stack` speaks as (each its own connection when secured)."""
+    return (AUDIT_WRITER, ORCHESTRATOR, *(adapter_identity(s) for s in available_adapters()))
 
 
 class Stack:
@@ -74,10 +84,12 @@ class Stack:
         self.adapters: dict[str, Adapter] = {}
         self.audit = build_audit_writer(runtime, data_dir)
         self.orchestrator = build_orchestrator(runtime)
+        self.poison = PoisonWatcher(runtime.nc, runtime.publisher)
         self.http: EmbeddedHttpServer | None = None
 
     async def start(self) -> dict[str, Any]:
         endpoints: dict[str, Any] = {"nats": self.runtime.nats_url}
+        await self.poison.start()
         await self.audit.start()
         await self.orchestrator.start()
         if self.sims is not None:
@@ -123,3 +135,4 @@ class Stack:
                 log.exception("stopping the %s adapter failed", system)
         if self.sims is not None:
             await self.sims.stop()
+        await self.poison.stop()

@@ -8,7 +8,7 @@ from importlib.metadata import version
 import typer
 from rich.logging import RichHandler
 
-from gxplink.commands import audit, bench, dlq, mappings, run, schema, sim, stack, workflows
+from gxplink.commands import audit, bench, dlq, mappings, run, schema, secure, sim, stack, workflows
 from gxplink.settings import Settings
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app.add_typer(mappings.app, name="mappings")
 app.add_typer(run.app, name="run")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(audit.app, name="audit")
+app.add_typer(secure.app, name="secure")
 
 
 def _version(value: bool) -> None:
@@ -43,6 +44,12 @@ def root(
     """Configure logging once for every command."""
     level = Settings().log_level.upper()
     logging.basicConfig(level=level, format="%(name)s: %(message)s", handlers=[RichHandler(show_path=False)])
+    logging.getLogger("asyncio").addFilter(_quiet_tls_close)
+
+
+def _quiet_tls_close(record: logging.LogRecord) -> bool:
+    """asyncio warns on every TLS connection whose peer closes it (nats-py's streams over TLS): not news."""
+    return "eof_received() has no effect when using ssl" not in record.getMessage()
 
 
 def main() -> None:

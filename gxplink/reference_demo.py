@@ -12,14 +12,14 @@ import collections
 
 from rich.console import Console
 
-from gxplink.bootstrap import Stack
+from gxplink.bootstrap import Stack, stack_components
 from gxplink.runtime import Runtime
 from gxplink.scenario.driver import ReferenceScenario
 from gxplink.settings import Settings
 
 
 async def run(settings: Settings, batch_id: str, out: Console) -> None:
-    async with Runtime(settings, name="gxplink-demo") as runtime:
+    async with Runtime(settings, name="gxplink-demo", components=stack_components()) as runtime:
         stack = Stack(runtime, settings.data_dir)
         try:
             await stack.start()

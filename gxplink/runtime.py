@@ -3,6 +3,10 @@
 NATS comes from, in order: `GXPLINK_NATS_URL`; an embedded server that another gxplink process
 already runs on the same data dir (so `gxplink dlq list` works beside `gxplink up`); or a new
 embedded server that this process owns and supervises.
+
+Secured (`--secure`, or a data dir secured before), the process connects as its own identity
+(`admin` for the CLI, which alone manages streams) and opens one more connection per component it
+hosts, each with that component's credentials, so the server enforces every component's grant.
 """
 
 from __future__ import annotations
@@ -10,29 +14,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
+from collections.abc import Iterable
+from pathlib import Path
 from types import TracebackType
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gxplink.security import ADMIN, SecureSetup
 from gxplink.settings import Settings
+from messaging.auth import NatsUser, read_user
 from messaging.connection import connect
 from messaging.embedded import EmbeddedNats, running_server_url
 from messaging.publisher import Publisher
 from messaging.streams import StreamPolicy, ensure_streams
+from messaging.tls import client_context
 from storage.engine import create_schema, default_url, make_engine
 
 log = logging.getLogger(__name__)
 
 
 class Runtime:
-    def __init__(self, settings: Settings, *, name: str = "gxplink", own_server: bool = True) -> None:
+    def __init__(self, settings: Settings, *, name: str = "gxplink", own_server: bool = True,
+                 identity: str = ADMIN, components: Iterable[str] = ()) -> None:
         self.settings, self.name, self.own_server = settings, name, own_server
+        self.identity, self.components = identity, tuple(components)
+        self.security = SecureSetup.under(settings.data_dir)
+        self.secure = settings.secure or self.security.initialised or settings.nats_creds is not None
         self.server: EmbeddedNats | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self.nats_url = ""
         self._nc: Client | None = None
+        self._clients: dict[str, Client] = {}
         self._engine: AsyncEngine | None = None
 
     @property
@@ -53,6 +68,10 @@ class Runtime:
     def publisher(self) -> Publisher:
         return Publisher(self.js)
 
+    def client_for(self, component: str) -> Client:
+        """The connection `component` speaks on: its own when secured, else the shared one."""
+        return self._clients.get(component, self.nc)
+
     def stream_policy(self) -> StreamPolicy:
         s = self.settings
         return StreamPolicy(s.stream_max_age_days, s.duplicate_window_seconds, s.stream_replicas)
@@ -64,14 +83,34 @@ class Runtime:
         if not self.nats_url:
             if not self.own_server:
                 raise RuntimeError(f"no gxplink NATS server runs on {data_dir}; start `gxplink up` first")
-            self.server = EmbeddedNats(data_dir, sync=self.settings.jetstream_sync)
+            extra = await asyncio.to_thread(self.security.prepare) if self.secure else ""
+            self.server = EmbeddedNats(data_dir, sync=self.settings.jetstream_sync, extra_config=extra)
             self.nats_url = await asyncio.to_thread(self.server.start)
             self._supervisor = asyncio.create_task(self.server.supervise(), name="nats-supervisor")
-        self._nc = await connect(self.nats_url, self.name)
-        await ensure_streams(self.js, self.stream_policy())
+        self._nc = await self._connect(self.name, self.identity, self.settings.nats_creds)
+        for component in self.components if self.secure else ():
+            self._clients[component] = await self._connect(f"{self.name}-{component}", component, None)
+        if self.identity == ADMIN or not self.secure:  # only the operator creates and changes streams
+            await ensure_streams(self.js, self.stream_policy())
         self._engine = make_engine(self.settings.db_url or default_url(data_dir))
         await create_schema(self._engine)
         return self
+
+    async def _connect(self, name: str, identity: str, creds_file: Path | None) -> Client:
+        if not self.secure:
+            return await connect(self.nats_url, name)
+        user: NatsUser = read_user(creds_file) if creds_file else self.security.identity(identity)
+        return await connect(self.nats_url, name, identity=user, tls=self._tls_context(),
+                             tls_handshake_first=self.server is not None or self._embedded_url)
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        ca = self.settings.nats_ca or (self.security.tls.ca if self.security.tls.ca.exists() else None)
+        return client_context(ca) if ca is not None else None
+
+    @property
+    def _embedded_url(self) -> bool:
+        """Attached to the embedded server of another gxplink process (TLS handshake first, like ours)."""
+        return not self.settings.nats_url
 
     def begin_shutdown(self) -> None:
         """First step of any shutdown: a nats-server stopped by the same signal must not be restarted."""
@@ -84,11 +123,12 @@ class Runtime:
             self._supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
-        if self._nc is not None:
+        for client in [*self._clients.values(), *([self._nc] if self._nc is not None else [])]:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._nc.drain(), 5)
+                await asyncio.wait_for(client.drain(), 5)
             with contextlib.suppress(Exception):
-                await self._nc.close()
+                await client.close()
+        self._clients.clear()
         if self._engine is not None:
             await self._engine.dispose()
         if self.server is not None:

@@ -18,7 +18,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path(".gxplink"), description="Where all state lives (NATS store, database)")
     nats_url: str | None = Field(
-        default=None, description="External NATS server/cluster; unset starts the embedded nats-server"
+        default=None, description="External NATS server or cluster (seed URLs, comma-separated); unset starts the "
+        "embedded nats-server"
     )
     db_url: str | None = Field(
         default=None, description="SQLAlchemy URL, e.g. postgresql://user@host/db; unset uses <data-dir>/gxplink.db"
@@ -34,6 +35,15 @@ class Settings(BaseSettings):
     )
     stream_replicas: int = Field(default=1, ge=1, le=5, description="Stream replicas (3 in a cluster)")
     log_level: str = Field(default="WARNING", description="Python logging level")
+    secure: bool = Field(default=False, description="Per-component NATS credentials and permissions over TLS "
+                         "(a data dir once secured stays secured)")
+    nats_creds: Path | None = Field(default=None, description="This process's NATS credentials file (JSON user "
+                                    "and password, mode 0600); default <data-dir>/creds/<component>.json")
+    nats_ca: Path | None = Field(default=None, description="CA that signed the NATS server's certificate; "
+                                 "default <data-dir>/tls/ca.pem when secured")
 
     def with_data_dir(self, data_dir: Path | None) -> Settings:
         return self.model_copy(update={"data_dir": data_dir}) if data_dir else self
+
+    def secured(self, secure: bool) -> Settings:
+        return self.model_copy(update={"secure": True}) if secure else self

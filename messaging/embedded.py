@@ -77,7 +77,11 @@ class ServerPaths:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Ask Linux to stop the server if gxplink dies without cleaning up (no orphans)."""
+    """Ask Linux to stop the server if gxplink dies without cleaning up (no orphans).
+
+    Linux sends the signal when the *thread* that started the server exits: start (and restart) it
+    from a thread that lives as long as the server, as the event loop's executor threads do.
+    """
     with contextlib.suppress(Exception):
         ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from adapters.framework.credentials import read_secret_file
+
 SecurityPolicy = Literal["None", "Basic256Sha256", "Aes128_Sha256_RsaOaep", "Aes256_Sha256_RsaPss"]
 SecurityMode = Literal["None", "Sign", "SignAndEncrypt"]
 
@@ -87,6 +89,6 @@ class DeltaVAdapterConfig(BaseSettings):
         if self.password is not None:
             return self.password.get_secret_value()
         if self.password_file is not None:
-            lines = self.password_file.read_text().splitlines()
+            lines = read_secret_file(self.password_file, "GXPLINK_DELTAV_PASSWORD_FILE").splitlines()
             return lines[0] if lines else ""
         return None

@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from messaging.private_files import exposed, write_private
+
 CERT_FILE, KEY_FILE = "deltav_client_cert.der", "deltav_client_key.pem"
 
 
@@ -27,20 +29,16 @@ def ensure_client_certificate(pki_dir: Path, application_uri: str) -> tuple[Path
     os.chmod(pki_dir, 0o700)
     cert_file, key_file = pki_dir / CERT_FILE, pki_dir / KEY_FILE
     if cert_file.exists() and key_file.exists():
-        if key_file.stat().st_mode & 0o077:
-            raise PermissionError(f"{key_file} is readable by others: chmod 600 it (or delete both files)")
+        problem = exposed(key_file)
+        if problem:
+            raise PermissionError(f"{problem} (or delete both files)")
         return cert_file, key_file
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    _write_private(key_file, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+    write_private(key_file, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                serialization.NoEncryption()))
     cert_file.write_bytes(_certificate(key, application_uri).public_bytes(serialization.Encoding.DER))
     return cert_file, key_file
 
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
 
 
 def _certificate(key: rsa.RSAPrivateKey, application_uri: str) -> x509.Certificate:

@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from adapters.framework.credentials import read_secret_file
+
 
 class ErpAdapterConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GXPLINK_ERP_", extra="ignore")
@@ -50,7 +52,7 @@ class ErpAdapterConfig(BaseSettings):
         if not self.username:
             return None
         if self.password_file is not None:
-            return self.username, self.password_file.read_text().strip()
+            return self.username, read_secret_file(self.password_file, "GXPLINK_ERP_PASSWORD_FILE").strip()
         return self.username, self.password.get_secret_value() if self.password else ""
 
     def bearer_token(self) -> str | None:

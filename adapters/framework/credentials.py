@@ -1,7 +1,8 @@
 """The HTTP basic-auth credentials every REST or SOAP adapter is configured with, checked one way.
 
 A password comes from the environment or, better, from a file (a mounted secret), never both, and
-never without the user it belongs to; an address that is set needs both.
+never without the user it belongs to; an address that is set needs both. A secret file that group
+or others may read is refused: the secret may already have leaked, and the operator should know.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
+
+from messaging.private_files import exposed
 
 
 def check_basic_auth(prefix: str, label: str, address_env: str, address: str | None, username: str | None,
@@ -28,11 +31,19 @@ def check_basic_auth(prefix: str, label: str, address_env: str, address: str | N
 def read_password(prefix: str, password: SecretStr | None, password_file: Path | None) -> str | None:
     """The password, read from the file when one is named (without its trailing newline)."""
     if password_file is not None:
-        try:
-            return password_file.read_text().rstrip("\r\n")
-        except OSError as exc:
-            raise ValueError(f"{prefix}_PASSWORD_FILE {password_file}: {exc.strerror}") from None
+        return read_secret_file(password_file, f"{prefix}_PASSWORD_FILE").rstrip("\r\n")
     return password.get_secret_value() if password is not None else None
+
+
+def read_secret_file(path: Path, setting: str) -> str:
+    """The file's text, if others may not read it (`messaging.private_files`: 0600, or 0440 from a Secret)."""
+    try:
+        problem = exposed(path)
+        if problem:
+            raise ValueError(f"{setting}: {problem}")
+        return path.read_text()
+    except OSError as exc:
+        raise ValueError(f"{setting} {path}: {exc.strerror}") from None
 
 
 def check_http_url(env: str, url: str | None, prefix: str) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 
 DataDir = typer.Option(None, "--data-dir", help="State directory (default: $GXPLINK_DATA_DIR or ./.gxplink)")
+Secure = typer.Option(False, "--secure", help="Per-component NATS credentials (DIR/creds) and permissions, "
+                      "TLS with a local CA (DIR/tls); also $GXPLINK_SECURE")
 EndpointsFile = typer.Option(None, "--endpoints-file", help="Write the endpoints JSON here once everything listens")
 
 

@@ -9,32 +9,35 @@ import typer
 from rich.console import Console
 
 from gxplink.commands.errors import friendly_errors
-from gxplink.commands.options import DataDir, EndpointsFile
+from gxplink.commands.options import DataDir, EndpointsFile, Secure
 from gxplink.settings import Settings
 
 console = Console(stderr=True)
 
 
 @friendly_errors
-def up(data_dir: Path | None = DataDir, endpoints_file: Path | None = EndpointsFile) -> None:
+def up(data_dir: Path | None = DataDir, endpoints_file: Path | None = EndpointsFile, secure: bool = Secure) -> None:
     """Run the stack until SIGINT/SIGTERM (embedded NATS unless GXPLINK_NATS_URL is set)."""
-    asyncio.run(_up(Settings().with_data_dir(data_dir), endpoints_file))
+    asyncio.run(_up(Settings().with_data_dir(data_dir).secured(secure), endpoints_file))
 
 
 async def _up(settings: Settings, endpoints_file: Path | None) -> None:
-    from gxplink.bootstrap import Stack
+    from gxplink.bootstrap import Stack, stack_components
     from gxplink.endpoints import write_endpoints
     from gxplink.lifecycle import stop_event_on_signals
     from gxplink.runtime import Runtime
 
     stop = stop_event_on_signals()
-    async with Runtime(settings, name="gxplink-up") as runtime:
+    async with Runtime(settings, name="gxplink-up", components=stack_components()) as runtime:
         stack = Stack(runtime, settings.data_dir)
         try:
             endpoints = await stack.start()
             if endpoints_file:
                 write_endpoints(endpoints_file, endpoints)
             console.print(f"gxplink is up: NATS {runtime.nats_url}, data in {settings.data_dir.resolve()}")
+            if runtime.secure:
+                console.print(f"  secured: per-component NATS credentials in {runtime.security.creds_dir}, "
+                              f"TLS CA {runtime.security.tls.ca}")
             for name, url in endpoints.get("adapters", {}).items():
                 console.print(f"  adapter {name}: {url}")
             console.print(f"  health and metrics: {endpoints['health']}")
@@ -49,8 +52,9 @@ async def _up(settings: Settings, endpoints_file: Path | None) -> None:
 def demo(
     data_dir: Path | None = DataDir,
     batch_id: str = typer.Option("CART-DEMO-0001", "--batch-id", help="Batch to run the reference scenario for"),
+    secure: bool = Secure,
 ) -> None:
     """Run the reference CAR-T scenario end to end on the embedded stack."""
     from gxplink import reference_demo as demo_scenario
 
-    asyncio.run(demo_scenario.run(Settings().with_data_dir(data_dir), batch_id, Console()))
+    asyncio.run(demo_scenario.run(Settings().with_data_dir(data_dir).secured(secure), batch_id, Console()))

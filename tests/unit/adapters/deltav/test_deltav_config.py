@@ -38,6 +38,10 @@ def test_the_password_comes_from_the_environment_or_a_file_and_is_never_shown(
     monkeypatch.delenv("GXPLINK_DELTAV_PASSWORD")
     secret = tmp_path / "password"
     secret.write_text("from-file\n")
+    secret.chmod(0o644)
+    with pytest.raises(ValueError, match="readable by others"):
+        DeltaVAdapterConfig(url=URL, password_file=secret).secret()
+    secret.chmod(0o400)
     assert DeltaVAdapterConfig(url=URL, password_file=secret).secret() == "from-file"
     assert DeltaVAdapterConfig(url=URL, areas=["CAM-CP"]).areas == ["CAM-CP"]
 

@@ -24,6 +24,7 @@ def test_user_and_password_from_the_environment(monkeypatch: pytest.MonkeyPatch)
 def test_the_password_can_come_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     secret = tmp_path / "erp-password"
     secret.write_text("from-file\n")
+    secret.chmod(0o600)
     monkeypatch.setenv("GXPLINK_ERP_USERNAME", "RFC_GXP")
     monkeypatch.setenv("GXPLINK_ERP_PASSWORD_FILE", str(secret))
     assert ErpAdapterConfig().basic_auth() == ("RFC_GXP", "from-file")

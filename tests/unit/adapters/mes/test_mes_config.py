@@ -28,6 +28,7 @@ def test_credentials_come_from_the_environment_and_never_show(monkeypatch: pytes
 
 def test_the_password_can_come_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (tmp_path / "pw").write_text(SECRET + "\n")
+    (tmp_path / "pw").chmod(0o600)
     monkeypatch.setenv("GXPLINK_MES_URL", "https://mes.site/api")
     monkeypatch.setenv("GXPLINK_MES_USERNAME", "svc-gxplink")
     monkeypatch.setenv("GXPLINK_MES_PASSWORD_FILE", str(tmp_path / "pw"))
@@ -46,6 +47,14 @@ def test_incomplete_credentials_are_refused_at_construction(monkeypatch: pytest.
         monkeypatch.setenv(f"GXPLINK_MES_{key}", value)
     with pytest.raises(ValidationError, match=message):
         MesAdapterConfig()
+
+
+def test_a_password_file_others_may_read_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text(SECRET)
+    (tmp_path / "pw").chmod(0o644)
+    config = MesAdapterConfig(url="http://m", username="u", password_file=tmp_path / "pw")
+    with pytest.raises(ValueError, match=r"readable by others.*chmod 600"):
+        config.secret()
 
 
 def test_an_unreadable_password_file_is_named(tmp_path: Path) -> None:

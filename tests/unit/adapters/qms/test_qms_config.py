@@ -50,6 +50,7 @@ def test_credentials_come_from_the_environment_and_never_show(monkeypatch: pytes
 
 def test_the_password_can_come_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (tmp_path / "pw").write_text(SECRET + "\n")
+    (tmp_path / "pw").chmod(0o600)
     monkeypatch.setenv("GXPLINK_QMS_WSDL_URL", "https://qms.site/qms?wsdl")
     monkeypatch.setenv("GXPLINK_QMS_USERNAME", "svc-gxplink")
     monkeypatch.setenv("GXPLINK_QMS_PASSWORD_FILE", str(tmp_path / "pw"))
