@@ -1,9 +1,11 @@
-"""`gxplink run adapter <system>`: one adapter as its own process (how deployments run them)."""
+"""`gxplink run adapter/orchestrator/audit-writer`: one component as its own process (how deployments run them)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import typer
 from rich.console import Console
@@ -12,8 +14,17 @@ from gxplink.commands.errors import friendly_errors
 from gxplink.commands.options import DataDir, EndpointsFile
 from gxplink.settings import Settings
 
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
+    from gxplink.observability import HealthProbe
+    from gxplink.runtime import Runtime
+
 app = typer.Typer(help="Run one component as its own process.", no_args_is_help=True)
 console = Console(stderr=True)
+
+
+HealthPort = typer.Option(0, "--health-port", help="Port of /health, /live and /metrics (0: any free port)")
 
 
 @app.command("adapter")
@@ -22,63 +33,102 @@ def adapter(
     system: str = typer.Argument(..., help="Which adapter: deltav, lims, qms, mes or erp"),
     data_dir: Path | None = DataDir,
     endpoints_file: Path | None = EndpointsFile,
-    health_port: int = typer.Option(0, "--health-port", help="Port of /health and /metrics (0: any free port)"),
+    health_port: int = HealthPort,
 ) -> None:
     """Run one adapter against NATS ($GXPLINK_NATS_URL, or the `gxplink up` on the same data dir).
 
     The legacy system's address comes from its GXPLINK_<SYSTEM>_* variables, e.g. GXPLINK_LIMS_LIMS_URL.
     """
-    asyncio.run(_run(Settings().with_data_dir(data_dir), system, endpoints_file, health_port))
-
-
-async def _run(settings: Settings, system: str, endpoints_file: Path | None, health_port: int) -> None:
-    from embedded_http import EmbeddedHttpServer
-    from gxplink.bootstrap import build_adapter, ports_for
-    from gxplink.endpoints import write_endpoints
-    from gxplink.lifecycle import stop_event_on_signals
-    from gxplink.observability import observability_app
-    from gxplink.runtime import Runtime
-    from mappings.engine.catalog import load_catalog
-
-    stop = stop_event_on_signals()
-    async with Runtime(settings, name=f"gxplink-adapter-{system}", own_server=False) as runtime:
-        ports = ports_for(runtime, system, load_catalog())
-        component = build_adapter(system, ports)
-        http = EmbeddedHttpServer(observability_app({system: component.health}, [ports.metrics.registry]),
-                                  port=health_port)
-        await component.start()
-        try:
-            endpoints = {"nats": runtime.nats_url, "adapters": component.endpoints(),
-                         "health": f"http://127.0.0.1:{await http.start()}"}
-            if endpoints_file:
-                write_endpoints(endpoints_file, endpoints)
-            console.print(f"{system} adapter running: {endpoints}")
-            await stop.wait()
-        finally:
-            runtime.begin_shutdown()
-            await http.stop()
-            await component.stop()
+    asyncio.run(_adapter(Settings().with_data_dir(data_dir), system, endpoints_file, health_port))
 
 
 @app.command("orchestrator")
 @friendly_errors
-def orchestrator(data_dir: Path | None = DataDir) -> None:
+def orchestrator(data_dir: Path | None = DataDir, endpoints_file: Path | None = EndpointsFile,
+                 health_port: int = HealthPort) -> None:
     """Run an orchestrator process (several may run at once; instances are leased, never run twice)."""
-    asyncio.run(_orchestrate(Settings().with_data_dir(data_dir)))
+    asyncio.run(_orchestrator(Settings().with_data_dir(data_dir), endpoints_file, health_port))
 
 
-async def _orchestrate(settings: Settings) -> None:
-    from gxplink.bootstrap import build_orchestrator
+@app.command("audit-writer")
+@friendly_errors
+def audit_writer(data_dir: Path | None = DataDir, endpoints_file: Path | None = EndpointsFile,
+                 health_port: int = HealthPort) -> None:
+    """Run the audit writer as its own process (several may run: the chain append is locked, records are
+    deduplicated by message id)."""
+    asyncio.run(_audit_writer(Settings().with_data_dir(data_dir), endpoints_file, health_port))
+
+
+class Component(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+async def _serve(runtime: Runtime, component: Component, name: str, probe: HealthProbe,
+                 registries: list[CollectorRegistry], own: Callable[[], dict[str, Any]], endpoints_file: Path | None,
+                 health_port: int) -> None:
+    """Start `component`, serve its health and metrics, write the endpoints (its `own` ones read once it
+    listens), run until SIGINT/SIGTERM."""
+    from embedded_http import EmbeddedHttpServer
+    from gxplink.endpoints import write_endpoints
     from gxplink.lifecycle import stop_event_on_signals
-    from gxplink.runtime import Runtime
+    from gxplink.observability import observability_app
 
     stop = stop_event_on_signals()
-    async with Runtime(settings, name="gxplink-orchestrator", own_server=False) as runtime:
+    http = EmbeddedHttpServer(observability_app({name: probe}, registries), port=health_port)
+    await component.start()
+    try:
+        endpoints = {"nats": runtime.nats_url, **own(), "health": f"http://127.0.0.1:{await http.start()}"}
+        if endpoints_file:
+            write_endpoints(endpoints_file, endpoints)
+        console.print(f"{name} running: {endpoints}")
+        await stop.wait()
+    finally:
+        runtime.begin_shutdown()
+        await http.stop()
+        await component.stop()
+
+
+async def _adapter(settings: Settings, system: str, endpoints_file: Path | None, health_port: int) -> None:
+    from gxplink.bootstrap import build_adapter, ports_for
+    from gxplink.runtime import Runtime
+    from gxplink.security import adapter_identity
+    from mappings.engine.catalog import load_catalog
+
+    async with Runtime(settings, name=f"gxplink-adapter-{system}", own_server=False,
+                       identity=adapter_identity(system)) as runtime:
+        ports = ports_for(runtime, system, load_catalog())
+        component = build_adapter(system, ports)
+        await _serve(runtime, component, system, component.health, [ports.metrics.registry],
+                     lambda: {"adapters": component.endpoints()}, endpoints_file, health_port)
+
+
+async def _orchestrator(settings: Settings, endpoints_file: Path | None, health_port: int) -> None:
+    from adapters.base import Health
+    from gxplink.bootstrap import build_orchestrator
+    from gxplink.runtime import Runtime
+    from gxplink.security import ORCHESTRATOR
+
+    async with Runtime(settings, name="gxplink-orchestrator", own_server=False, identity=ORCHESTRATOR) as runtime:
         worker = build_orchestrator(runtime)
-        await worker.start()
-        console.print(f"orchestrator {worker.owner} running")
-        try:
-            await stop.wait()
-        finally:
-            runtime.begin_shutdown()
-            await worker.stop()
+
+        async def health() -> Health:
+            return Health.of({"workflows": worker.alive, "nats": runtime.nc.is_connected})
+
+        await _serve(runtime, worker, "orchestrator", health, [], lambda: {"orchestrator": worker.owner},
+                     endpoints_file, health_port)
+
+
+async def _audit_writer(settings: Settings, endpoints_file: Path | None, health_port: int) -> None:
+    from adapters.base import Health
+    from gxplink.bootstrap import build_audit_writer
+    from gxplink.runtime import Runtime
+    from gxplink.security import AUDIT_WRITER
+
+    async with Runtime(settings, name="gxplink-audit-writer", own_server=False, identity=AUDIT_WRITER) as runtime:
+        writer = build_audit_writer(runtime, settings.data_dir)
+
+        async def health() -> Health:
+            return Health.of({"consumers": writer.alive, "nats": runtime.nc.is_connected})
+
+        await _serve(runtime, writer, "audit-writer", health, [], dict, endpoints_file, health_port)
