@@ -14,10 +14,12 @@ from typing import Any
 
 from adapters.base import Adapter, AdapterPorts, Health
 from adapters.framework.metrics import AdapterMetrics
+from console.config import ConsoleConfig
+from console.server import Console
 from embedded_http import EmbeddedHttpServer
 from gxplink.observability import observability_app
 from gxplink.runtime import Runtime
-from gxplink.security import AUDIT_WRITER, ORCHESTRATOR, SYSTEMS, adapter_identity
+from gxplink.security import AUDIT_WRITER, CONSOLE, ORCHESTRATOR, SYSTEMS, adapter_identity
 from mappings.engine.catalog import Catalog, load_catalog
 from messaging.poison import PoisonWatcher
 from messaging.publisher import Publisher
@@ -70,9 +72,17 @@ def build_audit_writer(runtime: Runtime, data_dir: Path) -> AuditWriter:
     return AuditWriter(js, runtime.engine, data_dir / "keys", publisher=Publisher(js))
 
 
+def build_console(runtime: Runtime, data_dir: Path, health_urls: tuple[str, ...]) -> Console:
+    settings = runtime.settings
+    config = ConsoleConfig(keys_dir=data_dir / "keys", health_urls=health_urls,
+                           idle_minutes=settings.console_idle_minutes, secure_cookies=settings.console_secure_cookies)
+    return Console(config, runtime.engine, runtime.client_for(CONSOLE), creds_dir=runtime.security.creds_dir,
+                   host=settings.console_host, port=settings.console_port)
+
+
 def stack_components() -> tuple[str, ...]:
     """The NATS identities `Stack` speaks as (each its own connection when secured)."""
-    return (AUDIT_WRITER, ORCHESTRATOR, *(adapter_identity(s) for s in available_adapters()))
+    return (AUDIT_WRITER, ORCHESTRATOR, CONSOLE, *(adapter_identity(s) for s in available_adapters()))
 
 
 class Stack:
@@ -86,6 +96,7 @@ class Stack:
         self.orchestrator = build_orchestrator(runtime)
         self.poison = PoisonWatcher(runtime.nc, runtime.publisher)
         self.http: EmbeddedHttpServer | None = None
+        self.console: Console | None = None
 
     async def start(self) -> dict[str, Any]:
         endpoints: dict[str, Any] = {"nats": self.runtime.nats_url}
@@ -103,9 +114,13 @@ class Stack:
         await self._wire_simulators(endpoints["adapters"])
         probes: dict[str, Any] = {name: a.health for name, a in self.adapters.items()}
         probes["orchestrator"] = self._orchestrator_health
+        probes["console"] = self._console_health
         self.http = EmbeddedHttpServer(observability_app(probes, [a.ports.metrics.registry
                                                                   for a in self.adapters.values()]))
         endpoints["health"] = f"http://127.0.0.1:{await self.http.start()}"
+        self.console = build_console(self.runtime, self.data_dir, (f"{endpoints['health']}/health",))
+        await self.console.start()
+        endpoints["console"] = self.console.url
         return endpoints
 
     async def _wire_simulators(self, adapters: dict[str, str]) -> None:
@@ -120,7 +135,12 @@ class Stack:
     async def _orchestrator_health(self) -> Health:
         return Health.of({"orchestrator": self.orchestrator.alive})
 
+    async def _console_health(self) -> Health:
+        return Health.of({"console": self.console is not None and self.console.alive})
+
     async def stop(self) -> None:
+        if self.console is not None:
+            await self.console.stop()
         if self.http is not None:
             await self.http.stop()
         for name, part in (("orchestrator", self.orchestrator), ("audit writer", self.audit)):

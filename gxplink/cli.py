@@ -8,7 +8,7 @@ from importlib.metadata import version
 import typer
 from rich.logging import RichHandler
 
-from gxplink.commands import audit, bench, dlq, mappings, run, schema, secure, sim, stack, workflows
+from gxplink.commands import audit, bench, dlq, mappings, run, schema, secure, sim, stack, users, workflows
 from gxplink.settings import Settings
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app.add_typer(run.app, name="run")
 app.add_typer(workflows.app, name="workflows")
 app.add_typer(audit.app, name="audit")
 app.add_typer(secure.app, name="secure")
+app.add_typer(users.app, name="users")
 
 
 def _version(value: bool) -> None:

@@ -9,23 +9,30 @@ system keeps its state under the data dir and every step checks where the plant 
 from __future__ import annotations
 
 import collections
+from pathlib import Path
 
 from rich.console import Console
 
 from gxplink.bootstrap import Stack, stack_components
+from gxplink.endpoints import write_endpoints
 from gxplink.runtime import Runtime
 from gxplink.scenario.driver import ReferenceScenario
 from gxplink.settings import Settings
 
 
-async def run(settings: Settings, batch_id: str, out: Console) -> None:
+async def run(settings: Settings, batch_id: str, out: Console, *, endpoints_file: Path | None = None,
+              sign_in_console: bool = False) -> None:
     async with Runtime(settings, name="gxplink-demo", components=stack_components()) as runtime:
         stack = Stack(runtime, settings.data_dir)
         try:
-            await stack.start()
-            out.print(f"[bold]gxplink demo[/]: reference CAR-T batch {batch_id} (data in {settings.data_dir})")
-            scenario = ReferenceScenario(stack, batch_id, lambda line: out.print(f"  {line}"))
-            outcome = await scenario.run()
+            endpoints = await stack.start()
+            if endpoints_file:
+                write_endpoints(endpoints_file, endpoints)
+            out.print(f"[bold]gxplink demo[/]: reference CAR-T batch {batch_id} (data in {settings.data_dir}); "
+                      f"console {endpoints['console']}")
+            scenario = ReferenceScenario(stack, batch_id, lambda line: out.print(f"  {line}"),
+                                         signer_console=endpoints["console"] if sign_in_console else None)
+            outcome = await scenario.run(timeout=3600.0 if sign_in_console else 540.0)
             await stack.audit.catch_up(timeout=60)
             await _summary(stack, batch_id, outcome, out)
             if outcome != "released":

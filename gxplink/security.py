@@ -8,6 +8,8 @@ they cannot drift apart:
 - `audit-writer` reads every stream through its own consumers and publishes only its dead letters;
 - `orchestrator` reads events through its inbox consumer and publishes commands and gxplink's events;
 - `auditor` reads (core subscriptions and stored messages) and can publish nothing that changes state;
+- `console` watches events and commands, reads stored dead letters, records its own actions on
+  `gxp.audit.console`, publishes the signatures it captures and asks adapters to replay;
 - `admin` is the operator: the `gxplink` process that manages streams and runs CLI tools.
 """
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from adapters.framework.commands import command_consumer
 from canonical_model import subjects
+from canonical_model.events.gxplink import SignatureRecorded
 from messaging.auth import (
     READ_ONLY_JETSTREAM,
     Grant,
@@ -34,7 +37,7 @@ from messaging.tls import TlsFiles, local_ca
 from orchestrator.audit.writer import FEEDS, consumer_spec
 from orchestrator.engine.worker import INBOX
 
-ADMIN, AUDITOR, AUDIT_WRITER, ORCHESTRATOR = "admin", "auditor", "audit-writer", "orchestrator"
+ADMIN, AUDITOR, AUDIT_WRITER, ORCHESTRATOR, CONSOLE = "admin", "auditor", "audit-writer", "orchestrator", "console"
 SYSTEMS = ("deltav", "lims", "qms", "mes", "erp")
 
 
@@ -76,10 +79,17 @@ def auditor_grant() -> Grant:
     return Grant(subscribe=(f"{subjects.ROOT}.>",)).merged(READ_ONLY_JETSTREAM).merged(_own(AUDITOR))
 
 
+def console_grant() -> Grant:
+    talks = Grant(publish=(subjects.audit_subject("console"), subjects.event_subject("gxplink", SignatureRecorded.NAME),
+                           f"{subjects.ROOT}.replay.*"),
+                  subscribe=(subjects.ALL_EVENTS, subjects.ALL_COMMANDS))
+    return talks.merged(READ_ONLY_JETSTREAM).merged(_own(CONSOLE))
+
+
 def grants() -> dict[str, Grant | None]:
     """Every identity and what it may do (None: the operator, unrestricted)."""
     table: dict[str, Grant | None] = {ADMIN: None, AUDITOR: auditor_grant(), AUDIT_WRITER: audit_writer_grant(),
-                                      ORCHESTRATOR: orchestrator_grant()}
+                                      ORCHESTRATOR: orchestrator_grant(), CONSOLE: console_grant()}
     table.update({adapter_identity(system): adapter_grant(system) for system in SYSTEMS})
     return table
 

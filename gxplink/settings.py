@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     nats_ca: Path | None = Field(default=None, description="CA that signed the NATS server's certificate; "
                                  "default <data-dir>/tls/ca.pem when secured")
 
+    console_host: str = Field(default="127.0.0.1", description="Address the web console listens on")
+    console_port: int = Field(default=0, ge=0, le=65535, description="Port of the web console (0: any free port)")
+    console_health_urls: str = Field(default="", description="`gxplink run console`: the /health URLs of the "
+                                     "components to show, comma-separated")
+    console_idle_minutes: float = Field(default=15.0, gt=0, description="Console sessions end after this long "
+                                        "without a request")
+    console_secure_cookies: bool = Field(default=False, description="Mark console cookies Secure (set it when "
+                                         "the console is served over HTTPS)")
+
     def with_data_dir(self, data_dir: Path | None) -> Settings:
         return self.model_copy(update={"data_dir": data_dir}) if data_dir else self
 

@@ -7,9 +7,12 @@ it came from and why it failed, so that an operator can fix the cause and replay
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime
 from typing import Literal
 
+import nats.errors
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,3 +69,27 @@ async def list_dead_letters(js: JetStreamContext, limit: int = 1000) -> list[Dea
         letters.append(DeadLetter.model_validate_json(msg.data or b"{}"))
         seq = (msg.seq or seq) + 1
     return letters
+
+
+def find_dead_letter(letters: list[DeadLetter], letter_id: str) -> DeadLetter:
+    """The one letter whose id is or starts with `letter_id`; ValueError otherwise."""
+    found = [letter for letter in letters if letter.id == letter_id or letter.id.startswith(letter_id)]
+    if len(found) != 1:
+        raise ValueError(f"{'no' if not found else 'more than one'} dead letter with id {letter_id!r}")
+    return found[0]
+
+
+async def replay_dead_letter(nc: Client, js: JetStreamContext, letter: DeadLetter) -> dict[str, object]:
+    """Feed a letter in again: what came over NATS is published there again under a new message id; what
+    came from outside (an MLLP frame, a REST record) goes back to its running adapter, which answers."""
+    if letter.subject:
+        ack = await Publisher(js).publish_bytes(letter.subject, letter.raw(),
+                                                {**letter.headers, "Nats-Msg-Id": f"replay-{letter.id}"})
+        return {"accepted": True, "republished": letter.subject, "seq": ack.seq}
+    try:
+        reply = await nc.request(subjects.replay_subject(letter.origin), letter.raw(), timeout=30,
+                                 headers={"origin": letter.source or letter.origin})
+    except nats.errors.NoRespondersError:
+        raise RuntimeError(f"no running {letter.origin} adapter takes replays (is `gxplink up` running?)") from None
+    answer: dict[str, object] = json.loads(reply.data)
+    return answer

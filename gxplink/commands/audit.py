@@ -100,11 +100,9 @@ async def _trail(engine: AsyncEngine, keys: Path, ident: str, filters: Any, outp
 
 
 async def _verify(engine: AsyncEngine, keys: Path) -> Any:
-    from orchestrator.audit.keys import KEY_FILE, PUBLIC_FILE, load_verifier
-    from orchestrator.audit.verify import verify
+    from orchestrator.audit.verify import verify_with_keys
 
-    exists = (keys / KEY_FILE).exists() or (keys / PUBLIC_FILE).exists()
-    return await verify(engine, await asyncio.to_thread(load_verifier, keys), key_exists=exists)
+    return await verify_with_keys(engine, keys)
 
 
 @app.command("verify")

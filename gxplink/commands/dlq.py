@@ -13,7 +13,7 @@ from rich.table import Table
 from gxplink.commands.errors import friendly_errors
 from gxplink.commands.options import DataDir, Format, OutputFormat
 from gxplink.settings import Settings
-from messaging.dead_letters import DeadLetter
+from messaging.dead_letters import DeadLetter, find_dead_letter
 
 app = typer.Typer(help="The dead-letter stream.", no_args_is_help=True)
 
@@ -39,7 +39,7 @@ def list_(data_dir: Path | None = DataDir, output: OutputFormat = Format,
 def show(letter_id: str = typer.Argument(..., help="Dead letter id (from `dlq list`)"), data_dir: Path | None = DataDir,
          output: OutputFormat = Format) -> None:
     """Show one dead letter whole: its reason, where it came from and the original payload."""
-    letter = _find(asyncio.run(_list(Settings().with_data_dir(data_dir), 100_000)), letter_id)
+    letter = find_dead_letter(asyncio.run(_list(Settings().with_data_dir(data_dir), 100_000)), letter_id)
     if output is OutputFormat.json:
         typer.echo(letter.model_dump_json(indent=2))
         return
@@ -65,35 +65,13 @@ def replay(letter_id: str = typer.Argument(..., help="Dead letter id (from `dlq 
         raise typer.Exit(1)
 
 
-def _find(letters: list[DeadLetter], letter_id: str) -> DeadLetter:
-    found = [letter for letter in letters if letter.id == letter_id or letter.id.startswith(letter_id)]
-    if len(found) != 1:
-        raise ValueError(f"{'no' if not found else 'more than one'} dead letter with id {letter_id!r}")
-    return found[0]
-
-
 async def _replay(settings: Settings, letter_id: str) -> dict[str, object]:
-    import nats.errors
-
-    from canonical_model.subjects import replay_subject
     from gxplink.runtime import Runtime
-    from messaging.dead_letters import list_dead_letters
-    from messaging.publisher import Publisher
+    from messaging.dead_letters import list_dead_letters, replay_dead_letter
 
     async with Runtime(settings, name="gxplink-dlq", own_server=False) as runtime:
-        letter = _find(await list_dead_letters(runtime.js, 100_000), letter_id)
-        if letter.subject:  # it came over NATS: publish it there again, under a new message id
-            ack = await Publisher(runtime.js).publish_bytes(
-                letter.subject, letter.raw(), {**letter.headers, "Nats-Msg-Id": f"replay-{letter.id}"})
-            return {"accepted": True, "republished": letter.subject, "seq": ack.seq}
-        try:
-            reply = await runtime.nc.request(replay_subject(letter.origin), letter.raw(), timeout=30,
-                                             headers={"origin": letter.source or letter.origin})
-        except nats.errors.NoRespondersError:
-            raise RuntimeError(f"no running {letter.origin} adapter takes replays (is `gxplink up` running?)") \
-                from None
-        answer: dict[str, object] = json.loads(reply.data)
-        return answer
+        letter = find_dead_letter(await list_dead_letters(runtime.js, 100_000), letter_id)
+        return await replay_dead_letter(runtime.nc, runtime.js, letter)
 
 
 async def _list(settings: Settings, limit: int) -> list[DeadLetter]:

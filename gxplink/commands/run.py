@@ -59,6 +59,15 @@ def audit_writer(data_dir: Path | None = DataDir, endpoints_file: Path | None = 
     asyncio.run(_audit_writer(Settings().with_data_dir(data_dir), endpoints_file, health_port))
 
 
+@app.command("console")
+@friendly_errors
+def console_(data_dir: Path | None = DataDir, endpoints_file: Path | None = EndpointsFile,
+             health_port: int = HealthPort) -> None:
+    """Run the web console (GXPLINK_CONSOLE_PORT, GXPLINK_CONSOLE_HEALTH_URLS); several may run behind a balancer:
+    sessions live in the database."""
+    asyncio.run(_console(Settings().with_data_dir(data_dir), endpoints_file, health_port))
+
+
 class Component(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
@@ -132,3 +141,19 @@ async def _audit_writer(settings: Settings, endpoints_file: Path | None, health_
             return Health.of({"consumers": writer.alive, "nats": runtime.nc.is_connected})
 
         await _serve(runtime, writer, "audit-writer", health, [], dict, endpoints_file, health_port)
+
+
+async def _console(settings: Settings, endpoints_file: Path | None, health_port: int) -> None:
+    from adapters.base import Health
+    from gxplink.bootstrap import build_console
+    from gxplink.runtime import Runtime
+    from gxplink.security import CONSOLE
+
+    urls = tuple(u.strip() for u in settings.console_health_urls.split(",") if u.strip())
+    async with Runtime(settings, name="gxplink-console", own_server=False, identity=CONSOLE) as runtime:
+        web = build_console(runtime, settings.data_dir, urls)
+
+        async def health() -> Health:
+            return Health.of({"http": web.alive, "nats": runtime.nc.is_connected})
+
+        await _serve(runtime, web, "console", health, [], lambda: {"console": web.url}, endpoints_file, health_port)

@@ -22,6 +22,7 @@ def up(data_dir: Path | None = DataDir, endpoints_file: Path | None = EndpointsF
 
 
 async def _up(settings: Settings, endpoints_file: Path | None) -> None:
+    from console.server import first_login_hint
     from gxplink.bootstrap import Stack, stack_components
     from gxplink.endpoints import write_endpoints
     from gxplink.lifecycle import stop_event_on_signals
@@ -41,6 +42,7 @@ async def _up(settings: Settings, endpoints_file: Path | None) -> None:
             for name, url in endpoints.get("adapters", {}).items():
                 console.print(f"  adapter {name}: {url}")
             console.print(f"  health and metrics: {endpoints['health']}")
+            console.print(f"  console: {endpoints['console']}{first_login_hint(runtime.security.creds_dir)}")
             await stop.wait()
             console.print("gxplink: stopping")
         finally:
@@ -53,8 +55,12 @@ def demo(
     data_dir: Path | None = DataDir,
     batch_id: str = typer.Option("CART-DEMO-0001", "--batch-id", help="Batch to run the reference scenario for"),
     secure: bool = Secure,
+    endpoints_file: Path | None = EndpointsFile,
+    sign_in_console: bool = typer.Option(False, "--sign-in-console", help="Leave the release signature to a "
+                                         "person: QA signs the task in the web console"),
 ) -> None:
     """Run the reference CAR-T scenario end to end on the embedded stack."""
     from gxplink import reference_demo as demo_scenario
 
-    asyncio.run(demo_scenario.run(Settings().with_data_dir(data_dir).secured(secure), batch_id, Console()))
+    asyncio.run(demo_scenario.run(Settings().with_data_dir(data_dir).secured(secure), batch_id, Console(),
+                                  endpoints_file=endpoints_file, sign_in_console=sign_in_console))

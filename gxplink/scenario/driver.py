@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from gxplink.bootstrap import Stack
@@ -26,8 +27,11 @@ OOS_TEST, CORRECTED_VALUE = "VCN", 2.1
 
 
 class ReferenceScenario:
-    def __init__(self, stack: Stack, batch_id: str, say: Callable[[str], None]) -> None:
-        self.stack, self.batch, self.say = stack, batch_id, say
+    def __init__(self, stack: Stack, batch_id: str, say: Callable[[str], None], *,
+                 signer_console: str | None = None) -> None:
+        """`signer_console`: leave the release signature to a person in the console at that URL."""
+        self.stack, self.batch, self.say, self.signer_console = stack, batch_id, say, signer_console
+        self._asked: set[str] = set()
         self.marks = Marks(stack.data_dir / "scenario" / f"{batch_id}.json")
         sims = stack.sims
         assert sims is not None, "the reference scenario needs the bundled simulators"
@@ -51,13 +55,17 @@ class ReferenceScenario:
         await self.act["erp"]["create_lot"]({"lot_id": self.lot, "material": "MAT-CART", "quantity": 140,
                                              "unit": "mL"})
         await self.act["erp"]["create_production_order"]({"batch_id": self.batch})
-        password_file = self.stack.data_dir / "scenario" / "qa-demo-password"
+        password_file = self.password_file
         if not password_file.exists():
             password_file.parent.mkdir(parents=True, exist_ok=True)
             password_file.write_text(secrets.token_urlsafe(24))
             password_file.chmod(0o600)
         await self.signer.add_user(QA_SIGNER, QA_NAME, "qa", password_file.read_text())
         self.password = password_file.read_text()
+
+    @property
+    def password_file(self) -> Path:
+        return self.stack.data_dir / "scenario" / "qa-demo-password"
 
     async def _tick(self) -> str | None:
         batch = await self._mes_batch()
@@ -139,7 +147,13 @@ class ReferenceScenario:
 
     async def _release(self) -> str | None:
         for task in await self.workflows.open_tasks():
-            if task["record_id"] == self.lot:
+            if task["record_id"] == self.lot and self.signer_console:
+                if task["id"] not in self._asked:
+                    self._asked.add(task["id"])
+                    self.say(f"gxplink: waiting for QA to sign '{task['title']}' in the console: "
+                             f"{self.signer_console}/tasks/{task['id']} (user {QA_SIGNER}, password in "
+                             f"{self.password_file})")
+            elif task["record_id"] == self.lot:
                 signature = await self.signer.sign(task["id"], QA_SIGNER, self.password, "approved",
                                                    reason="all results within specification, deviations closed")
                 self.say(f"gxplink: {signature.signer_name} signed '{task['title']}' (approved)")

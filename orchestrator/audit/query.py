@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orchestrator.audit import entities as ent
@@ -104,3 +104,47 @@ def graph_json(graph: Graph) -> dict[str, Any]:
                      for n in sorted(graph.nodes.values(), key=lambda n: (n.distance, n.id))],
         "links": [list(edge) for edge in sorted(graph.edges)],
     }
+
+
+async def search(engine: AsyncEngine, filters: Filters, limit: int = 500) -> list[dict[str, Any]]:
+    """The newest `limit` records that pass `filters` (no id to follow), in time order."""
+    clauses = []
+    if filters.system:
+        clauses.append(or_(records.c.source_system == filters.system, records.c.target_system == filters.system))
+    if filters.user:
+        clauses.append(or_(records.c.user_id == filters.user, records.c.service_id == filters.user,
+                           func.lower(records.c.source_user).contains(filters.user.lower(), autoescape=True)))
+    if filters.since:
+        clauses.append(records.c.source_time >= utc_text(filters.since))
+    if filters.until:
+        clauses.append(records.c.source_time <= utc_text(filters.until))
+    if filters.action:
+        clauses.append(func.lower(records.c.action).contains(filters.action.lower(), autoescape=True))
+    async with engine.connect() as conn:
+        if not await has_schema(conn):
+            return []
+        query = select(records).where(*clauses).order_by(records.c.seq.desc()).limit(limit)
+        rows = [dict(r) for r in (await conn.execute(query)).mappings()]
+    rows.sort(key=lambda r: (r["source_time"], r["seq"]))
+    return [present(row) for row in rows]
+
+
+async def record(engine: AsyncEngine, record_id: str) -> dict[str, Any] | None:
+    """One record as presented, plus the stored message or action it stands for (`content`)."""
+    async with engine.connect() as conn:
+        if not await has_schema(conn):
+            return None
+        row = (await conn.execute(select(records).where(records.c.record_id == record_id))).mappings().first()
+    return {**present(dict(row)), "content": json.loads(row["content"])} if row else None
+
+
+async def recent(engine: AsyncEngine, limit: int = 2000) -> list[dict[str, Any]]:
+    """The newest `limit` records that carry a correlation id, newest first (what a status board starts from)."""
+    async with engine.connect() as conn:
+        if not await has_schema(conn):
+            return []
+        query = (select(records.c.seq, records.c.correlation_id, records.c.source_system, records.c.target_system,
+                        records.c.kind, records.c.message_type, records.c.action, records.c.record_type,
+                        records.c.source_time)
+                 .where(records.c.correlation_id.is_not(None)).order_by(records.c.seq.desc()).limit(limit))
+        return [dict(r) for r in (await conn.execute(query)).mappings()]

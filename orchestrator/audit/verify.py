@@ -8,8 +8,10 @@ record it names. The report names the first broken record, in chain order.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from orchestrator.audit import entities as ent
 from orchestrator.audit.canonical import GENESIS, row_hash
 from orchestrator.audit.checkpoints import checkpoint_problem
-from orchestrator.audit.keys import Verifier
+from orchestrator.audit.keys import KEY_FILE, PUBLIC_FILE, Verifier, load_verifier
 from orchestrator.audit.schema import checkpoints, has_schema, links, missing_triggers, record_entities, records
 
 MAX_PROBLEMS = 50
@@ -156,3 +158,9 @@ def _check_checkpoints(report: Report, marks: list[dict[str, Any]], heads: dict[
         else:
             report.covered_upto = upto
         previous_upto = max(previous_upto, upto)
+
+
+async def verify_with_keys(engine: AsyncEngine, keys: Path) -> Report:
+    """`verify` with the checkpoint key found under `keys` (the writer's private key, or its public half alone)."""
+    exists = (keys / KEY_FILE).exists() or (keys / PUBLIC_FILE).exists()
+    return await verify(engine, await asyncio.to_thread(load_verifier, keys), key_exists=exists)

@@ -8,24 +8,16 @@ the audit trail with its manifestation: printed name, time, meaning.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
-
-from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
 from canonical_model.envelope import Envelope
 from canonical_model.events.gxplink import SignatureRecorded
 from canonical_model.ids import deterministic_id
 from canonical_model.signature import ElectronicSignature
 from messaging.publisher import Publisher
+from orchestrator.engine.accounts import AccountError, Accounts
 from orchestrator.engine.store import WorkflowStore
-from orchestrator.engine.tables import users
-
-_hasher = PasswordHasher()
 
 
 class SigningError(Exception):
@@ -37,26 +29,16 @@ class Signer:
         self.store, self.publisher = store, publisher
 
     async def add_user(self, user_id: str, name: str, role: str, password: str) -> bool:
-        if len(password) < 12:
-            raise SigningError("a signing password needs at least 12 characters")
         try:
-            async with self.store.engine.begin() as conn:
-                await conn.execute(insert(users).values(user_id=user_id, name=name, role=role,
-                                                        password_hash=await asyncio.to_thread(_hasher.hash, password),
-                                                        created_at=datetime.now(UTC)))
-        except IntegrityError:
-            return False  # user ids are never reused (§11.100(a))
-        return True
+            return await Accounts(self.store.engine).add(user_id, name, role, password)
+        except AccountError as exc:
+            raise SigningError(str(exc)) from None
 
     async def _authenticate(self, user_id: str, password: str) -> dict[str, Any]:
-        async with self.store.engine.connect() as conn:
-            row = (await conn.execute(select(users).where(users.c.user_id == user_id))).mappings().first()
-        try:  # argon2 is slow on purpose: a worker thread, so the event loop (and the workflows) go on
-            if row is None or not await asyncio.to_thread(_hasher.verify, row["password_hash"], password):
-                raise SigningError("re-authentication failed")
-        except VerificationError:
+        try:
+            return await Accounts(self.store.engine).authenticate(user_id, password)
+        except AccountError:
             raise SigningError("re-authentication failed") from None
-        return dict(row)
 
     async def sign(self, task_id: str, user_id: str, password: str, meaning: str,
                    reason: str | None = None) -> ElectronicSignature:

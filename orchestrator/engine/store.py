@@ -156,6 +156,14 @@ class WorkflowStore:
                                        .order_by(tasks.c.created_at))).mappings().all()
         return [_row(r) for r in rows]
 
+    async def tasks_of(self, instance_id: str) -> list[dict[str, Any]]:
+        """An instance's tasks, each with its signature (None while open)."""
+        query = (select(tasks, signatures.c.signature).select_from(tasks.outerjoin(signatures,
+                                                                                  signatures.c.task_id == tasks.c.id))
+                 .where(tasks.c.instance_id == instance_id).order_by(tasks.c.seq))
+        async with self.engine.connect() as conn:
+            return [_row(r) for r in (await conn.execute(query)).mappings().all()]
+
     async def add_signature(self, task_id: str, signature: dict[str, Any]) -> bool:
         return await self._insert(signatures, task_id=task_id, signature=signature, signed_at=utcnow())
 

@@ -1,0 +1,1 @@
+"""The console's HTTP side: FastAPI routes rendering server-side templates."""
