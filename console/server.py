@@ -59,11 +59,17 @@ class Console:
     async def _first_admin(self) -> None:
         if await self.context.accounts.all():
             return
-        password = secrets.token_urlsafe(18)
-        if await self.context.accounts.add(ADMIN_USER, ADMIN_NAME, "admin", password):
+        password, path = secrets.token_urlsafe(18), self.creds_dir / ADMIN_PASSWORD_FILE
+        try:  # the password must reach the operator first: no file, no user (a read-only mount, say)
             self.creds_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path = self.creds_dir / ADMIN_PASSWORD_FILE
-            write_private(path, password.encode() + b"\n")
+            write_private(path, password.encode() + b"\n", exclusive=True)
+        except FileExistsError:  # another console process is creating the same user: use its password
+            password = path.read_text().strip()
+        except OSError as exc:
+            log.warning("console: no user exists and %s cannot be written (%s): create one with "
+                        "`gxplink users add ID --role admin --name NAME`", path, exc.strerror or exc)
+            return
+        if await self.context.accounts.add(ADMIN_USER, ADMIN_NAME, "admin", password):
             await self.context.audit.record(user_id=None, typed_user="gxplink", action="create", target_type="user",
                                             target_id=ADMIN_USER, reason="first start: no console user existed",
                                             changes={"role": (None, "admin")})

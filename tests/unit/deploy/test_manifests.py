@@ -43,9 +43,9 @@ def test_a_three_node_nats_cluster_with_jetstream_and_r3_streams() -> None:
     assert env["GXPLINK_STREAM_REPLICAS"] == "3" and env["GXPLINK_NATS_URL"].count("tls://") == 3
 
 
-def test_each_adapter_two_orchestrators_and_the_audit_writer_run_as_deployments_with_probes() -> None:
+def test_each_adapter_two_orchestrators_the_audit_writer_and_the_console_run_as_deployments_with_probes() -> None:
     deployments = by_kind("Deployment")
-    assert {f"adapter-{s}" for s in SYSTEMS} | {"orchestrator", "audit-writer"} <= set(deployments)
+    assert {f"adapter-{s}" for s in SYSTEMS} | {"orchestrator", "audit-writer", "console"} <= set(deployments)
     assert deployments["orchestrator"]["spec"]["replicas"] >= 2
     for name, deployment in deployments.items():
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
@@ -58,14 +58,23 @@ def test_each_adapter_two_orchestrators_and_the_audit_writer_run_as_deployments_
         assert "secretKeyRef" in env["GXPLINK_DB_URL"]["valueFrom"], name
 
 
+def test_the_console_reaches_every_component_health_endpoint() -> None:
+    services = by_kind("Service")
+    (container,) = by_kind("Deployment")["console"]["spec"]["template"]["spec"]["containers"]
+    urls = {e["name"]: e.get("value", "") for e in container["env"]}["GXPLINK_CONSOLE_HEALTH_URLS"].split(",")
+    hosts = {url.split("//")[1].split(":")[0] for url in urls}
+    assert hosts == {f"{name}-health" for name in by_kind("Deployment") if name != "console"}
+    assert hosts <= set(services) and "console" in services
+
+
 def test_compose_runs_the_same_topology() -> None:
     compose = yaml.safe_load((DEPLOY / "compose" / "docker-compose.yml").read_text())
     services = compose["services"]
     nats = [s for s in services if s.startswith("nats-")]
     assert len(nats) == 3 and "postgres" in services
-    assert {f"adapter-{s}" for s in SYSTEMS} | {"orchestrator", "audit-writer"} <= set(services)
+    assert {f"adapter-{s}" for s in SYSTEMS} | {"orchestrator", "audit-writer", "console"} <= set(services)
     assert services["orchestrator"]["deploy"]["replicas"] >= 2
-    for name in [s for s in services if s.startswith(("adapter-", "orchestrator", "audit-writer"))]:
+    for name in [s for s in services if s.startswith(("adapter-", "orchestrator", "audit-writer", "console"))]:
         service = services[name]
         assert service["command"][0] == "run" and "--health-port" in service["command"], name
         assert service["environment"]["GXPLINK_STREAM_REPLICAS"] == "3" and "healthcheck" in service, name
