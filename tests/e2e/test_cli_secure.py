@@ -17,6 +17,7 @@ import nats
 import pytest
 
 from tests.e2e.test_cli_adapters import mllp_send
+from tests.e2e.test_console_http import logged_in
 from tests.support.cli import Background, processes_mentioning, run
 from tests.support.corpora import corpus
 
@@ -30,7 +31,7 @@ def secured(tmp_path: Path) -> Any:
     up = Background("up", "--secure", "--data-dir", str(data), "--endpoints-file", str(endpoints_file),
                     log_dir=tmp_path, env={"GXPLINK_LOG_LEVEL": "INFO"})
     try:
-        yield up.wait_for_endpoints(endpoints_file, ("nats", "adapters", "sim", "health"), timeout=90), data
+        yield up.wait_for_endpoints(endpoints_file, ("nats", "adapters", "sim", "health", "console"), timeout=90), data
     finally:
         code = up.stop()
         assert code == 0, up.log()
@@ -55,7 +56,8 @@ async def _connect_without_credentials(url: str) -> str:
 def test_the_secured_stack_takes_results_and_the_operator_cli_works_beside_it(secured: Any, tmp_path: Path) -> None:
     endpoints, data = secured
     creds = sorted((data / "creds").glob("*.json"))
-    assert {p.stem for p in creds} >= {"adapter-lims", "adapter-deltav", "audit-writer", "orchestrator", "auditor"}
+    assert {p.stem for p in creds} >= {"adapter-lims", "adapter-deltav", "audit-writer", "orchestrator", "auditor",
+                                       "console"}
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in creds)
     assert "Authorization Violation" in asyncio.run(_connect_without_credentials(endpoints["nats"]))
 
@@ -80,6 +82,10 @@ def test_the_secured_stack_takes_results_and_the_operator_cli_works_beside_it(se
         asyncio.run(asyncio.sleep(0.5))
     else:
         raise AssertionError(f"no LIMS record in the audit trail: {trail.stdout[-500:]} {trail.stderr[-500:]}")
+
+    console = logged_in(endpoints["console"], "admin", (data / "creds" / "console-admin.password").read_text().strip())
+    for page in ("/", "/dlq", "/components", "/audit?ident=220220550", "/workflows"):
+        assert console.get(page).status_code == 200, page  # the console reads as its own NATS identity
 
     server_log = (data / "nats" / "nats-server.log").read_text()
     ours = [line for line in server_log.splitlines() if "Violation" in line and "Authorization" not in line]
