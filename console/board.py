@@ -68,8 +68,10 @@ class Board:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
         self._subs = []
-        for queue in list(self._listeners):
-            queue.put_nowait(None)  # ends each open event stream
+        for queue in list(self._listeners):  # ends each open event stream, even one that stopped reading
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(None)
 
     async def _on_message(self, msg: Msg) -> None:
         try:

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from console.config import ConsoleConfig
 from console.tables import login_failures, metadata, sessions
-from storage.engine import create_schema
+from storage.engine import create_schema, write_lock
 
+FAILURES_LOCK_KEY = 0x67786366  # PostgreSQL advisory lock serialising the failure count ("gxcf")
 TOUCH_EVERY = timedelta(seconds=30)  # last_seen is written at most this often per session
 
 
@@ -100,9 +101,13 @@ class Sessions:
 
     async def failed(self, user_id: str) -> tuple[int, datetime | None]:
         """Count a wrong password: (consecutive failures, locked until) once the limit is reached."""
-        async with self.engine.begin() as conn:
+        async with self.engine.connect() as conn:  # under the write lock: parallel guesses all count
+            await write_lock(conn, FAILURES_LOCK_KEY)
             row = (await conn.execute(select(login_failures).where(login_failures.c.user_id == user_id))
                    ).mappings().first()
+            locked = _aware(row["locked_until"]) if row else None
+            if locked is not None and locked > datetime.now(UTC):
+                return self.config.max_failures, locked  # already locked: guessing on never unlocks it
             count = (row["failures"] if row else 0) + 1
             until = (datetime.now(UTC) + timedelta(minutes=self.config.lockout_minutes)
                      if count >= self.config.max_failures else None)
@@ -111,6 +116,7 @@ class Sessions:
                 await conn.execute(insert(login_failures).values(user_id=user_id, **values))
             else:
                 await conn.execute(update(login_failures).where(login_failures.c.user_id == user_id).values(**values))
+            await conn.commit()
         return count, until
 
     async def succeeded(self, user_id: str) -> None:

@@ -39,7 +39,7 @@ async def login_form(request: Request) -> Response:
 async def login(request: Request, user_id: str = Form(""), password: str = Form(""), login_token: str = Form(""),
                 next: str = Form("/")) -> Response:
     ctx = context_of(request)
-    user_id = user_id.strip()
+    user_id = user_id.strip()[:100]  # no user id is longer
     if not csrf_ok(request.cookies.get(LOGIN_COOKIE, ""), login_token):
         return _form(request, error="The login form expired; please try again.", user_id=user_id, next=next,
                      status_code=403)

@@ -7,6 +7,7 @@ logins and the signatures on human tasks check the same table. User ids are neve
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from orchestrator.engine.tables import users
 
 ROLES = ("auditor", "qa", "operator", "admin")
+USER_ID = re.compile(r"^[A-Za-z0-9._@-]{1,100}$")  # what an actor (user:<id>) and the users table can carry
 MIN_PASSWORD = 12
 _hasher = PasswordHasher()
 
@@ -38,8 +40,10 @@ class Accounts:
             raise AccountError(f"role {role!r} is not one of {', '.join(ROLES)}")
         if len(password) < MIN_PASSWORD:
             raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
-        if not user_id.strip() or not name.strip():
-            raise AccountError("a user needs an id and a printed name")
+        if not USER_ID.match(user_id):
+            raise AccountError(f"user id {user_id[:100]!r}: 1 to 100 letters, digits and . _ @ - (no spaces)")
+        if not name.strip():
+            raise AccountError("a user needs a printed name")
         digest = await asyncio.to_thread(_hasher.hash, password)
         try:
             async with self.engine.begin() as conn:
