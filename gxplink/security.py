@@ -20,7 +20,7 @@ from pathlib import Path
 
 from adapters.framework.commands import command_consumer
 from canonical_model import subjects
-from canonical_model.events.gxplink import SignatureRecorded
+from canonical_model.events.gxplink import DataIntegrityIssueDetected, SignatureRecorded
 from messaging.auth import (
     READ_ONLY_JETSTREAM,
     Grant,
@@ -62,7 +62,8 @@ def adapter_grant(system: str) -> Grant:
 
 
 def audit_writer_grant() -> Grant:
-    grant = Grant(publish=(subjects.dead_letter_subject("audit"),))
+    grant = Grant(publish=(subjects.dead_letter_subject("audit"),
+                           subjects.event_subject("gxplink", DataIntegrityIssueDetected.NAME)))
     for name, stream, subject, _ in FEEDS:
         grant = grant.merged(_consume(consumer_spec(name, stream, subject)))
         grant = grant.merged(Grant(publish=(f"$JS.API.STREAM.INFO.{stream}",)))

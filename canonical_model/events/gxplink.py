@@ -82,3 +82,25 @@ class AuditRecorded(_GxplinkEvent):
 
     NAME: ClassVar[str] = "audit_recorded"
     record: AuditRecord = Field(description="The audit record")
+
+
+IntegrityCheck = Literal["clock_skew", "change_without_reason", "time_out_of_sequence", "missing_attribution",
+                         "late_entry"]
+AlcoaPrinciple = Literal["attributable", "legible", "contemporaneous", "original", "accurate", "complete",
+                         "consistent", "enduring", "available"]
+
+
+class DataIntegrityIssueDetected(_GxplinkEvent):
+    """An audit record broke an ALCOA+ expectation (raised live as records are appended, for review)."""
+
+    NAME: ClassVar[str] = "data_integrity_issue_detected"
+    issue_id: Identifier = Field(description="Id of this finding (derived from the record and the check)")
+    check: IntegrityCheck = Field(description="Which check found it")
+    principle: AlcoaPrinciple = Field(description="The ALCOA+ principle at stake")
+    record_id: Identifier = Field(description="Audit record (message or action id) the finding is about")
+    record_type: str = Field(min_length=1, description="Type of the record acted on, e.g. 'test_result'")
+    record_ref: Identifier = Field(description="Id of the record acted on")
+    source_system: SourceSystem = Field(description="System where the action happened")
+    batch_id: Identifier | None = Field(default=None, description="Batch concerned, if known")
+    detail: str = Field(min_length=1, description="What is wrong, in words a reviewer can act on")
+    detected_at: UtcDateTime = Field(description="When gxplink detected it")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from console.web import admin, audit, board, dead_letters, health, login, workflows
+from console.web import admin, audit, board, dead_letters, health, integrity, login, workflows
 from console.web.context import ConsoleContext
 from console.web.guard import LoginRequired, login_redirect, security_headers
 from console.web.render import page
@@ -21,7 +21,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 def create_app(context: ConsoleContext) -> FastAPI:
     app = FastAPI(title="gxplink console", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = context
-    for module in (login, board, workflows, dead_letters, health, audit, admin):
+    for module in (login, board, workflows, dead_letters, health, audit, integrity, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -100,6 +100,7 @@ RULES: dict[str, Rule] = {
     "io.gxplink.evt.gxplink.process_definition_published": Rule("published", "process_definition",
                                                                 "definition.definition_id", record="definition"),
     "io.gxplink.evt.gxplink.audit_recorded": Rule("native", "native", "record.target_id", native=True),
+    "io.gxplink.evt.gxplink.data_integrity_issue_detected": Rule("detected", "data_integrity_issue", "issue_id"),
     # command replies, one pair per system
     **{f"io.gxplink.evt.{s}.command_succeeded": _SUCCEEDED for s in ("mes", "lims", "qms", "erp", "deltav")},
     **{f"io.gxplink.evt.{s}.command_failed": _FAILED for s in ("mes", "lims", "qms", "erp", "deltav")},

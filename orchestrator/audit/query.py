@@ -148,3 +148,14 @@ async def recent(engine: AsyncEngine, limit: int = 2000) -> list[dict[str, Any]]
                         records.c.source_time)
                  .where(records.c.correlation_id.is_not(None)).order_by(records.c.seq.desc()).limit(limit))
         return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+
+async def of_type(engine: AsyncEngine, message_type: str, limit: int = 500) -> list[dict[str, Any]]:
+    """The newest `limit` records of one message type (any version), newest first, with their content."""
+    async with engine.connect() as conn:
+        if not await has_schema(conn):
+            return []
+        query = (select(records).where(records.c.message_type.startswith(f"{message_type}.v", autoescape=True))
+                 .order_by(records.c.seq.desc()).limit(limit))
+        return [{**present(dict(r)), "content": json.loads(r["content"])}
+                for r in (await conn.execute(query)).mappings()]

@@ -1,9 +1,10 @@
 """Review by exception: what a reviewer must look at before a batch is released.
 
 Instead of reading hundreds of records, the reviewer gets the exceptions: changes without a
-reason, corrected or out-of-specification results, timestamps out of sequence or skewed between
-systems, every signature, every deviation/CAPA record, failures, and dead-lettered messages that
-touch the batch (found in the trail or, for messages that never parsed, by the batch id in the text).
+reason or without a person, corrected or out-of-specification results, timestamps out of sequence,
+skewed between systems or entered late (the ALCOA+ checks of `integrity`), every signature, every
+deviation/CAPA record, failures, and dead-lettered messages that touch the batch (found in the trail
+or, for messages that never parsed, by the batch id in the text).
 """
 
 from __future__ import annotations
@@ -14,23 +15,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orchestrator.audit.canonical import parse_utc
+from orchestrator.audit.integrity import Limits, SequenceCheck, record_issues, secs
 from orchestrator.audit.query import present, trail
 from orchestrator.audit.schema import has_schema, records
 
-CATEGORIES = ("change_without_reason", "corrected_result", "out_of_specification", "time_out_of_sequence",
-              "clock_skew", "signature", "deviation", "failure", "dead_letter")
+CATEGORIES = ("change_without_reason", "missing_attribution", "corrected_result", "out_of_specification",
+              "time_out_of_sequence", "clock_skew", "late_entry", "signature", "deviation", "failure", "dead_letter")
 QUALITY_TYPES = {"deviation", "capa", "investigation", "change_control"}
-EXECUTION_TYPES = {"batch_phase", "process_value", "alarm", "workflow", "command"}  # running, not editing
-MODIFYING = ("changed", "corrected", "update", "correct", "modify", "edit", "delete", "purge", "set_")
 
 
 async def review(engine: AsyncEngine, batch: str, tolerance: float = 5.0) -> list[dict[str, Any]]:
     """Findings sorted by category then time; each names the record and says why it is listed."""
     recs = await trail(engine, batch)
+    limits = Limits(tolerance=tolerance)
     findings = [f for rec in recs for f in _per_record(rec)]
-    findings += list(_sequence(recs, tolerance))
-    findings += list(_skew(recs, tolerance))
+    findings += [_finding(rec, issue.check, issue.detail) for rec in recs for issue in record_issues(rec, limits)]
+    findings += list(_sequence(recs, limits))
+    findings += list(_causes(recs, tolerance))
     letters = await _dead_letters(engine, batch, recs)
     findings += [_finding(rec, "dead_letter", rec.get("reason") or "") for rec in letters]
     order = {name: i for i, name in enumerate(CATEGORIES)}
@@ -49,11 +50,6 @@ def _new(rec: dict[str, Any], name: str) -> Any:
 
 def _per_record(rec: dict[str, Any]) -> Iterator[dict[str, Any]]:
     action, rtype = rec["action"].lower(), rec["recordtype"].lower()
-    modified = [c for c in rec["changes"] if c.get("old") is not None]
-    editing = rtype not in EXECUTION_TYPES and rec["kind"] != "dead_letter"
-    if editing and not rec["reason"] and (modified or any(m in action for m in MODIFYING)):
-        fields = ", ".join(c["field"] for c in modified) or "(fields not reported)"
-        yield _finding(rec, "change_without_reason", f"{action} of {fields} without a reason")
     if "result" in rtype and "correct" in action:
         yield _finding(rec, "corrected_result", f"corrected: {rec.get('reason') or 'no reason given'}")
     if "result" in rtype and _new(rec, "out_of_specification") is True:
@@ -69,36 +65,21 @@ def _per_record(rec: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield _finding(rec, "failure", rec.get("reason") or action)
 
 
-def _sequence(recs: list[dict[str, Any]], tolerance: float) -> Iterator[dict[str, Any]]:
-    """Within one feed (a system's events, or its native audit entries, which are polled later), a
-    record received later but stamped earlier than its predecessor."""
-    last: dict[tuple[str, str], dict[str, Any]] = {}
+def _sequence(recs: list[dict[str, Any]], limits: Limits) -> Iterator[dict[str, Any]]:
+    check = SequenceCheck(limits)
     for rec in sorted(recs, key=lambda r: (r["receivedtime"], r["seq"])):
-        if rec["kind"] in ("dead_letter", "action"):
-            continue
-        feed = (rec["sourcesystem"], rec["kind"])
-        before = last.get(feed)
-        if before is not None and _secs(before["time"], rec["time"]) > tolerance:
-            yield _finding(rec, "time_out_of_sequence", f"stamped {_secs(before['time'], rec['time']):.1f}s before "
-                                                        f"the earlier-received record {before['id']}")
-        if before is None or rec["time"] > before["time"]:
-            last[feed] = rec
+        issue = check.see(rec)
+        if issue is not None:
+            yield _finding(rec, issue.check, issue.detail)
 
 
-def _skew(recs: list[dict[str, Any]], tolerance: float) -> Iterator[dict[str, Any]]:
-    """Source clocks ahead of gxplink's, offsets reported by the source, effects before their causes."""
+def _causes(recs: list[dict[str, Any]], tolerance: float) -> Iterator[dict[str, Any]]:
+    """Effects stamped before their causes (the clocks of the two systems disagree)."""
     by_id = {rec["id"]: rec for rec in recs}
     for rec in recs:
-        ahead = _secs(rec["time"], rec["receivedtime"])
-        if ahead > tolerance:
-            yield _finding(rec, "clock_skew",
-                           f"{rec['sourcesystem']} stamped it {ahead:.1f}s after gxplink received it")
-        offset = rec.get("clockoffsetseconds")
-        if offset is not None and abs(offset) > tolerance:
-            yield _finding(rec, "clock_skew", f"{rec['sourcesystem']} clock offset {offset:+.1f}s")
         cause = by_id.get(rec.get("causationid") or "")
-        if cause is not None and _secs(rec["time"], cause["time"]) > tolerance:
-            yield _finding(rec, "clock_skew", f"stamped {_secs(rec['time'], cause['time']):.1f}s before its cause "
+        if cause is not None and secs(rec["time"], cause["time"]) > tolerance:
+            yield _finding(rec, "clock_skew", f"stamped {secs(rec['time'], cause['time']):.1f}s before its cause "
                                               f"{cause['id']} ({cause['sourcesystem']})")
 
 
@@ -112,9 +93,3 @@ async def _dead_letters(engine: AsyncEngine, batch: str, recs: list[dict[str, An
             for row in (await conn.execute(query)).mappings():
                 found.setdefault(row["record_id"], present(dict(row)))
     return list(found.values())
-
-
-def _secs(later: str, earlier: str) -> float:
-    """Seconds by which `later` is after `earlier` (negative when it is not)."""
-    return (parse_utc(later) - parse_utc(earlier)).total_seconds()
-

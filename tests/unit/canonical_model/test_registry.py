@@ -31,7 +31,8 @@ REQUIRED = {
             "bom_published", "production_order_created", "set_lot_disposition", "release_lot",
             "post_inventory_transaction", "create_production_order"},
     "gxplink": {"workflow_started", "workflow_step_completed", "workflow_completed", "workflow_failed",
-                "signature_recorded", "process_definition_published", "audit_recorded"},
+                "signature_recorded", "process_definition_published", "audit_recorded",
+                "data_integrity_issue_detected"},
 }
 
 
