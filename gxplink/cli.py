@@ -8,7 +8,20 @@ from importlib.metadata import version
 import typer
 from rich.logging import RichHandler
 
-from gxplink.commands import audit, bench, dlq, mappings, run, schema, secure, sim, stack, users, workflows
+from gxplink.commands import (
+    audit,
+    bench,
+    dlq,
+    mappings,
+    run,
+    schema,
+    secure,
+    sim,
+    stack,
+    users,
+    validate,
+    workflows,
+)
 from gxplink.settings import Settings
 
 app = typer.Typer(
@@ -30,6 +43,7 @@ app.add_typer(workflows.app, name="workflows")
 app.add_typer(audit.app, name="audit")
 app.add_typer(secure.app, name="secure")
 app.add_typer(users.app, name="users")
+app.add_typer(validate.app, name="validate")
 
 
 def _version(value: bool) -> None:

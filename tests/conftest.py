@@ -17,6 +17,14 @@ from nats.aio.client import Client
 from messaging.connection import connect
 from messaging.embedded import EmbeddedNats
 from messaging.streams import ensure_streams
+from validation.pytest_plugin import unknown_ids
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A `requirement` marker must name a requirement of validation/requirements.yaml (no silent typos)."""
+    unknown = unknown_ids(items)
+    if unknown:
+        raise pytest.UsageError(f"unknown requirement ids in markers: {'; '.join(unknown)}")
 
 
 @pytest.fixture(scope="session")
