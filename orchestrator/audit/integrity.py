@@ -15,7 +15,11 @@ from typing import Any
 from orchestrator.audit.canonical import parse_utc
 
 EXECUTION_TYPES = {"batch_phase", "process_value", "alarm", "workflow", "command"}  # running, not editing
-MODIFYING = ("changed", "corrected", "update", "correct", "modify", "edit", "delete", "purge", "set_")
+LIFECYCLE_TYPES = {"batch", "step", "production_order", "test_order"}  # their state moves as they are run
+LIFECYCLE_FIELDS = {"state", "status"}
+QUALITY_TYPES = {"deviation", "capa", "investigation", "change_control"}  # every status change is a decision
+MODIFYING = ("update", "correct", "modify", "edit", "delete", "purge", "set_")
+CORRECTING = ("correct", "delete", "purge")
 OWN_TYPES = ("data_integrity_issue_detected",)  # findings about findings would never end
 PRINCIPLE = {"change_without_reason": "attributable", "missing_attribution": "attributable",
              "clock_skew": "contemporaneous", "late_entry": "contemporaneous",
@@ -49,8 +53,17 @@ def editing(rec: dict[str, Any]) -> bool:
 
 
 def modifies(rec: dict[str, Any]) -> bool:
-    action = rec["action"].lower()
-    return any(c.get("old") is not None for c in rec["changes"]) or any(m in action for m in MODIFYING)
+    """A change a reason is owed for. The system's own audit entries and gxplink's actions are where
+    reasons are kept; a change-feed event only says what changed (its reason is in the system's audit
+    entry), so of events only corrections count. Running a batch moves its state: not a data change."""
+    action, rtype = rec["action"].lower(), rec["recordtype"].lower()
+    if rec["kind"] == "event":
+        return any(m in action for m in CORRECTING)
+    changed = {c["field"] for c in rec["changes"] if c.get("old") is not None}
+    if rtype in LIFECYCLE_TYPES and rtype not in QUALITY_TYPES:
+        changed -= LIFECYCLE_FIELDS
+        return bool(changed) or any(m in action for m in (*CORRECTING, "edit", "modify"))
+    return bool(changed) or any(m in action for m in MODIFYING)
 
 
 def record_issues(rec: dict[str, Any], limits: Limits) -> Iterator[Issue]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orchestrator.audit import query
+from orchestrator.audit.derive import from_envelope
 from orchestrator.audit.review import review
 from orchestrator.audit.store import AuditStore
-from tests.unit.audit.envelopes import draft
+from tests.unit.audit.envelopes import draft, envelope
 
 pytestmark = pytest.mark.unit
 
@@ -24,6 +26,7 @@ async def _fill(store: AuditStore) -> None:
             "evt.deltav.setpoint_changed", "cmd.erp.release_lot")])
 
 
+@pytest.mark.requirement("URS-005")
 async def test_trail_from_any_linked_id_is_the_batch_trail(store: AuditStore, engine: AsyncEngine) -> None:
     await _fill(store)
     by_batch = await query.trail(engine, "B-G1")
@@ -52,13 +55,18 @@ async def test_filters(store: AuditStore, engine: AsyncEngine) -> None:
     assert await query.trail(engine, "no-such-id") == []
 
 
+@pytest.mark.requirement("P11-003", "P11-012")
 async def test_review_lists_exceptions(store: AuditStore, engine: AsyncEngine) -> None:
     await _fill(store)
     await store.append([draft("io.gxplink.evt.qms.capa_status_changed", "B-G1", correlationid="B-G1")])
+    unexplained = envelope("io.gxplink.evt.gxplink.audit_recorded", "B-G1", correlationid="B-G1")
+    record = unexplained.data.record.model_copy(update={"reason": None, "target_type": "capa"})  # type: ignore[attr-defined]
+    await store.append([from_envelope(unexplained.model_copy(update={"data": unexplained.data.model_copy(
+        update={"record": record})}), subject=None, received=datetime.now(UTC))])
     found: dict[str, list[dict[str, Any]]] = {}
     for finding in await review(engine, "B-G1"):
         found.setdefault(finding["category"], []).append(finding)
     assert [f["recordid"] for f in found["corrected_result"]] == ["R-2026-118205"]
     assert {f["recordtype"] for f in found["signature"]} == {"signature"}
     assert {f["recordtype"] for f in found["deviation"]} == {"deviation", "capa"}
-    assert [f["recordtype"] for f in found["change_without_reason"]] == ["capa"]
+    assert [f["recordtype"] for f in found["change_without_reason"]] == ["capa"]  # its own audit entry, not the feed

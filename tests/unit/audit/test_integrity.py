@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from orchestrator.audit.derive import from_envelope
 from orchestrator.audit.integrity import Limits, SequenceCheck, record_issues
 from orchestrator.audit.monitor import IntegrityMonitor
 from orchestrator.audit.store import AuditStore
-from tests.unit.audit.envelopes import draft
+from tests.unit.audit.envelopes import draft, envelope
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 3, 19, 8, 0, tzinfo=UTC)
@@ -37,6 +38,7 @@ def test_an_ordinary_attributed_reasoned_timely_change_raises_nothing() -> None:
     assert checks(rec()) == set()
 
 
+@pytest.mark.requirement("P11-003", "P11-014")
 @pytest.mark.parametrize(("overrides", "expected"), [
     ({"reason": None}, {"change_without_reason"}),
     ({"user": None, "sourceuser": None}, {"missing_attribution"}),
@@ -49,14 +51,25 @@ def test_each_check_fires_on_what_breaks_it(overrides: dict[str, Any], expected:
 
 
 def test_running_a_process_is_not_editing_data() -> None:
-    """A process value needs no reason and may be stamped by a service alone."""
+    """A process value needs no reason and may be stamped by a service alone; starting a batch moves its
+    state, which is running it, not changing its data; a change feed's event defers to the audit entry."""
     assert checks(rec(recordtype="process_value", reason=None, user=None, action="recorded")) == set()
+    started = {"kind": "native", "action": "start", "recordtype": "batch", "reason": None,
+               "changes": [{"field": "state", "old": "released", "new": "in_execution"}]}
+    assert checks(rec(**started)) == set()
+    assert checks(rec(**{**started, "changes": [{"field": "quantity", "old": 1, "new": 2}]})) == {
+        "change_without_reason"}
+    assert checks(rec(kind="event", action="status_changed", recordtype="deviation", reason=None,
+                      changes=[{"field": "status", "old": "open", "new": "closed"}])) == set()
+    assert checks(rec(kind="native", action="status_changed", recordtype="deviation", reason=None,
+                      changes=[{"field": "status", "old": "open", "new": "closed"}])) == {"change_without_reason"}
 
 
 def test_findings_about_findings_are_not_checked() -> None:
     assert checks(rec(type="io.gxplink.evt.gxplink.data_integrity_issue_detected.v1", reason=None)) == set()
 
 
+@pytest.mark.requirement("P11-014")
 def test_a_feed_running_backwards_is_out_of_sequence() -> None:
     check = SequenceCheck(Limits())
     assert check.see(rec(id="a", time=NOW.isoformat())) is None
@@ -73,16 +86,21 @@ class CapturingPublisher:
         self.sent.append(envelope)
 
 
+@pytest.mark.requirement("P11-014")
 async def test_the_monitor_raises_each_issue_once_from_its_cursor(store: AuditStore, engine: AsyncEngine) -> None:
     skewed = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()
-    await store.append([draft("io.gxplink.evt.qms.capa_status_changed", "B-M1", correlationid="B-M1"),
+    unexplained = envelope("io.gxplink.evt.gxplink.audit_recorded", "B-M1", correlationid="B-M1")
+    record = unexplained.data.record.model_copy(update={"reason": None, "target_type": "capa"})  # type: ignore[attr-defined]
+    native = from_envelope(unexplained.model_copy(update={"data": unexplained.data.model_copy(
+        update={"record": record})}), subject=None, received=datetime.now(UTC))
+    await store.append([native, draft("io.gxplink.evt.qms.capa_status_changed", "B-M1", correlationid="B-M1"),
                         draft("io.gxplink.evt.lims.test_result_recorded", "B-M1", correlationid="B-M1",
                               sourcetime=skewed)])
     publisher = CapturingPublisher()
     monitor = IntegrityMonitor(engine, publisher)  # type: ignore[arg-type]
     await monitor.start()
     await monitor.stop()  # only to create the cursor table; passes are driven by hand below
-    assert await monitor.check_new() == 2
+    assert await monitor.check_new() == 3
     raised = {(e.data.check, e.data.record_type) for e in publisher.sent}
     assert ("change_without_reason", "capa") in raised and ("clock_skew", "test_result") in raised
     assert all(e.correlationid == "B-M1" for e in publisher.sent), "each finding is in the batch's trail"
