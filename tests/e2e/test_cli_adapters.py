@@ -69,6 +69,7 @@ def stack(tmp_path: Path) -> Any:
         assert processes_mentioning(str(data)) == []
 
 
+@pytest.mark.requirement("URS-003")
 def test_lims_results_over_mllp_and_bad_input_to_the_dead_letters(stack: Any, tmp_path: Path) -> None:
     endpoints, data = stack
     oru = corpus("cdc-trusted-intermediary/examples/CA/002_CA_ORU_R01.hl7")

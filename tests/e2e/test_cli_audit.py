@@ -53,6 +53,7 @@ def data(tmp_path_factory: pytest.TempPathFactory, batch: str) -> Iterator[Path]
     assert processes_mentioning(str(data)) == []
 
 
+@pytest.mark.requirement("URS-005", "P11-004")
 def test_trail_json_keeps_the_contract(data: Path, batch: str) -> None:
     result = run("audit", "trail", batch, "--format", "json", "--data-dir", str(data))
     assert result.returncode == 0, result.stderr
@@ -68,6 +69,7 @@ def test_trail_json_keeps_the_contract(data: Path, batch: str) -> None:
     assert only_erp and {r["sourcesystem"] for r in only_erp} <= {"erp", "gxplink"}
 
 
+@pytest.mark.requirement("P11-004", "P11-012")
 def test_trail_csv_pdf_graph_and_review(data: Path, batch: str, tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(run("audit", "trail", batch, "--format", "csv", "--data-dir",
                                            str(data)).stdout)))
@@ -81,6 +83,7 @@ def test_trail_csv_pdf_graph_and_review(data: Path, batch: str, tmp_path: Path) 
     assert review.returncode == 0 and "signature" in review.stdout and "Maria Huber" in review.stdout
 
 
+@pytest.mark.requirement("P11-011")
 def test_verify_passes_then_detects_edits_and_deletions(data: Path, batch: str, tmp_path: Path) -> None:
     assert run("audit", "checkpoint", "--data-dir", str(data)).returncode == 0
     intact = run("audit", "verify", "--data-dir", str(data))

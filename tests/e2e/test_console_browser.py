@@ -52,6 +52,7 @@ def check_accessible(page: Any, name: str) -> None:
     assert not problems, f"{name}: {problems}"
 
 
+@pytest.mark.requirement("URS-008", "P11-005")
 def test_qa_signs_the_release_in_the_console_and_an_auditor_reads_the_trail(tmp_path: Path, browser: Any) -> None:
     data, endpoints_file = tmp_path / "data", tmp_path / "endpoints.json"
     demo = Background("demo", "--data-dir", str(data), "--batch-id", BATCH, "--sign-in-console",

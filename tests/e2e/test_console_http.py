@@ -67,6 +67,7 @@ def test_nothing_without_a_login(stack: tuple[dict[str, Any], Path]) -> None:
     assert httpx.post(f"{base}/dlq/x/replay", data={"reason": "r"}, timeout=10).status_code == 401
 
 
+@pytest.mark.requirement("URS-008", "P11-008")
 def test_only_operators_replay_dead_letters_and_the_replay_is_audited(stack: tuple[dict[str, Any], Path]) -> None:
     endpoints, data = stack
     assert b"MSA|AR" in raw_frame(endpoints["adapters"]["lims_mllp"], b"NOT|HL7|FROM|THE|CONSOLE|TEST\r")
@@ -101,6 +102,7 @@ def test_only_operators_replay_dead_letters_and_the_replay_is_audited(stack: tup
     assert replays and replays[0]["user"] == "op.erator" and replays[0]["reason"] == "mapping fixed", records
 
 
+@pytest.mark.requirement("URS-008")
 def test_batch_status_arrives_as_server_sent_events(stack: tuple[dict[str, Any], Path]) -> None:
     endpoints, _ = stack
     client = logged_in(endpoints["console"], "aud.itor", PASSWORDS["aud.itor"][1])

@@ -28,6 +28,7 @@ def nats_pid(data: Path, timeout: float = 60) -> int:
     raise AssertionError("the demo's nats-server never came up")
 
 
+@pytest.mark.requirement("URS-006")
 def test_the_reference_batch_is_released_and_the_trail_covers_every_system(tmp_path: Path) -> None:
     data = tmp_path / "demo"
     process = subprocess.Popen([*GXPLINK, "demo", "--data-dir", str(data), "--batch-id", "CART-E2E-0001"],
@@ -55,6 +56,7 @@ def test_the_reference_batch_is_released_and_the_trail_covers_every_system(tmp_p
     assert processes_mentioning(str(data)) == []
 
 
+@pytest.mark.requirement("URS-006")
 def test_a_demo_killed_midway_resumes_and_does_nothing_twice(tmp_path: Path) -> None:
     data = tmp_path / "killed"
     process = subprocess.Popen([*GXPLINK, "demo", "--data-dir", str(data), "--batch-id", "CART-E2E-0002"],

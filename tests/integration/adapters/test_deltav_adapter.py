@@ -119,6 +119,7 @@ async def test_process_values_alarms_and_phases_flow_once(deltav: Stack, nc: Cli
     assert audit[0]["data"]["record"]["source_user"] == "batch.executive"
 
 
+@pytest.mark.requirement("FRS-001")
 async def test_commands_write_set_points_and_call_phase_methods(deltav: Stack, nc: Client, token: str) -> None:
     batch = f"CART-{token}"
     await eventually(lambda: _ready(deltav))

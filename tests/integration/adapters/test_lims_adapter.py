@@ -77,6 +77,7 @@ async def test_results_from_the_lims_become_events_once(lims_stack: Any, nc: Cli
     assert len({e["id"] for e in await results()}) == len(await results())
 
 
+@pytest.mark.requirement("FRS-001")
 async def test_a_resent_message_is_acknowledged_again_and_stored_once(lims_stack: Any, nc: Client,
                                                                        token: str) -> None:
     adapter, _, _ = lims_stack
@@ -90,6 +91,7 @@ async def test_a_resent_message_is_acknowledged_again_and_stored_once(lims_stack
     assert len(stored) == 1
 
 
+@pytest.mark.requirement("URS-003", "P11-010")
 async def test_bad_input_is_refused_with_a_reason_and_dead_lettered(lims_stack: Any, nc: Client,
                                                                    token: str) -> None:
     adapter, _, _ = lims_stack
@@ -107,6 +109,7 @@ async def test_bad_input_is_refused_with_a_reason_and_dead_lettered(lims_stack: 
     assert adapter.running  # keeps serving
 
 
+@pytest.mark.requirement("URS-004")
 async def test_an_order_command_reaches_the_lims_and_is_answered_once(lims_stack: Any, nc: Client,
                                                                       token: str) -> None:
     adapter, sim, _ = lims_stack

@@ -133,6 +133,7 @@ async def test_the_mes_audit_trail_is_relayed(mes: MesStack, nc: Client, token: 
     assert entry["mapping"] == "mes/audit_entry@1" and record["user_id"] == "sup.kchen"
 
 
+@pytest.mark.requirement("FRS-001")
 async def test_hold_resume_and_a_refused_hold(mes: MesStack, nc: Client, token: str) -> None:
     await mes.start_adapter()
     batch = f"B-{token}"

@@ -56,6 +56,7 @@ async def test_503s_and_cut_off_answers_delay_but_lose_nothing(mes: MesStack, nc
     assert adapter.ports.metrics.registry.get_sample_value("gxplink_dead_letters_total", {"system": "mes"}) == 0
 
 
+@pytest.mark.requirement("URS-004")
 async def test_a_command_whose_answer_is_lost_is_executed_once(mes: MesStack, nc: Client, token: str) -> None:
     """The MES holds the batch but its answer is cut off; the retry finds the batch held: success, one hold."""
     await mes.start_adapter()
@@ -108,6 +109,7 @@ async def test_an_mes_that_goes_down_is_followed_again_when_back(mes: MesStack, 
     assert (adapter.ports.metrics.registry.get_sample_value("gxplink_reconnects_total", {"system": "mes"}) or 0) >= 1
 
 
+@pytest.mark.requirement("URS-003")
 async def test_restarts_of_the_mes_and_of_the_adapter_lose_and_double_nothing(
         mes: MesStack, nc: Client, token: str, ports_for: Callable[[str], AdapterPorts], tmp_path: Path) -> None:
     first = await mes.start_adapter()

@@ -178,6 +178,7 @@ async def test_the_qms_audit_trail_is_relayed_with_its_cursor(qms: QmsStack) -> 
     assert await eventually(moved)
 
 
+@pytest.mark.requirement("FRS-001")
 async def test_open_deviation_with_its_context_and_move_it(qms: QmsStack, token: str) -> None:
     await qms.start_adapter()
     window = {"start": "2026-11-22T20:10:00Z", "end": "2026-11-22T20:26:00Z"}

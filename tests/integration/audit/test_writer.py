@@ -69,6 +69,7 @@ def writer(nc: Client, engine: AsyncEngine, tmp_path: Path, token: str) -> Audit
     return AuditWriter(nc.jetstream(), engine, tmp_path / "keys", durable_prefix=f"audit-{token}")
 
 
+@pytest.mark.requirement("URS-005")
 async def test_records_every_system_once_across_restarts_and_duplicates(
         nc: Client, engine: AsyncEngine, tmp_path: Path, token: str) -> None:
     batch = f"B-{token}"
@@ -98,6 +99,7 @@ async def test_records_every_system_once_across_restarts_and_duplicates(
     assert batch in graph.anchors and f"LOT-{batch}" in graph.followed
 
 
+@pytest.mark.requirement("P11-012")
 async def test_dead_letters_touching_the_batch_reach_the_review(
         nc: Client, engine: AsyncEngine, tmp_path: Path, token: str) -> None:
     batch = f"B-{token}"

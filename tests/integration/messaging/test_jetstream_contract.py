@@ -26,6 +26,7 @@ async def test_ensure_streams_is_idempotent(nc: Client) -> None:
     assert [s.config.name for s in first] == [s.config.name for s in again]
 
 
+@pytest.mark.requirement("URS-004")
 async def test_a_repeated_message_id_is_stored_once(nc: Client, token: str) -> None:
     publisher = Publisher(nc.jetstream())
     subject = f"gxp.evt.{token}.value_recorded"
@@ -36,6 +37,7 @@ async def test_a_repeated_message_id_is_stored_once(nc: Client, token: str) -> N
     assert info.state.subjects == {subject: 1}
 
 
+@pytest.mark.requirement("URS-004")
 async def test_a_publish_without_message_id_is_refused(nc: Client, token: str) -> None:
     with pytest.raises(ValueError, match="Nats-Msg-Id"):
         await Publisher(nc.jetstream()).publish_bytes(f"gxp.evt.{token}.x", b"{}", {})
@@ -74,6 +76,7 @@ async def test_retryable_failure_is_redelivered_then_acked(nc: Client, token: st
     assert info.num_ack_pending == 0 and info.num_pending == 0
 
 
+@pytest.mark.requirement("URS-003")
 async def test_poison_message_is_dead_lettered_after_max_deliver_with_the_reason(nc: Client, token: str) -> None:
     seen: list[int] = []
 

@@ -124,6 +124,7 @@ async def test_no_credentials_or_a_wrong_password_is_refused(secure: SecureServe
                            connect_timeout=3, tls=secure.tls, tls_handshake_first=True)
 
 
+@pytest.mark.requirement("URS-007")
 async def test_every_pair_is_denied_by_the_server_and_reported(secure: SecureServer) -> None:
     table = grants()
     admin = await secure.as_(ADMIN)
@@ -184,6 +185,7 @@ async def test_an_adapter_may_publish_its_events_and_read_only_its_own_commands(
         await lims.nc.close()
 
 
+@pytest.mark.requirement("URS-007")
 async def test_the_auditor_reads_but_cannot_write_or_create_consumers(secure: SecureServer) -> None:
     auditor = await secure.as_(AUDITOR)
     try:
@@ -200,5 +202,6 @@ async def test_the_auditor_reads_but_cannot_write_or_create_consumers(secure: Se
         await auditor.nc.close()
 
 
+@pytest.mark.requirement("URS-007")
 def test_the_matrix_covers_every_component(tmp_path: Path) -> None:
     assert set(IDENTITIES) >= {adapter_identity(s) for s in SYSTEMS} | {"audit-writer", "orchestrator", AUDITOR}

@@ -105,6 +105,7 @@ async def batch_completed(nc: Client, batch: str) -> None:
                                                           sourcesystem="mes", correlationid=batch))
 
 
+@pytest.mark.requirement("URS-006", "P11-007", "P11-009")
 async def test_a_workflow_survives_restarts_without_doing_anything_twice(nc: Client, engine: AsyncEngine,
                                                                         token: str) -> None:
     store = WorkflowStore(engine)

@@ -103,6 +103,7 @@ async def instances(orchestrator: Orchestrator, batch: str) -> list[dict[str, An
     return [i for i in await orchestrator.store.list_instances() if i["business_key"].startswith(f"{batch}:")]
 
 
+@pytest.mark.requirement("URS-002")
 async def test_a_cpp_outside_its_recipe_range_opens_a_deviation_and_holds_the_batch(
         nc: Client, orchestrator: Orchestrator, token: str) -> None:
     batch = await batch_on_recipe(nc, token)
@@ -143,6 +144,7 @@ async def test_a_cpp_outside_its_recipe_range_opens_a_deviation_and_holds_the_ba
     assert [h.step for h in history][:2] == ["assess excursion", "open deviation"]
 
 
+@pytest.mark.requirement("URS-002")
 async def test_an_alarm_first_also_opens_only_one_deviation(nc: Client, orchestrator: Orchestrator,
                                                            token: str) -> None:
     batch = await batch_on_recipe(nc, token)

@@ -21,6 +21,7 @@ from tests.unit.audit.envelopes import batch_drafts, draft
 pytestmark = pytest.mark.unit
 
 
+@pytest.mark.requirement("P11-001")
 async def test_appends_chain_and_skip_what_is_stored(store: AuditStore, engine: AsyncEngine, signer: Signer) -> None:
     drafts = batch_drafts("B-1")
     first = await store.append(drafts)
@@ -43,6 +44,7 @@ async def test_checkpoint_covers_the_head_once(store: AuditStore, engine: AsyncE
     assert (await verify(engine, signer.verifier)).covered_upto == 1
 
 
+@pytest.mark.requirement("P11-002")
 async def test_old_values_come_from_the_records_history(store: AuditStore) -> None:
     created = draft("io.gxplink.evt.erp.lot_created", "B-3")
     released = draft("io.gxplink.evt.erp.lot_released", "B-3")
@@ -64,6 +66,7 @@ async def test_concurrent_writers_never_fork_the_chain(tmp_path: Path, engine: A
     assert report.records == 30 and report.checkpoints == 30 // 7
 
 
+@pytest.mark.requirement("P11-001")
 async def test_database_triggers_refuse_update_and_delete(store: AuditStore, engine: AsyncEngine) -> None:
     await store.append(batch_drafts("B-4")[:3])
     for statement in ("UPDATE audit_records SET reason = 'x'", "DELETE FROM audit_records",
@@ -73,6 +76,7 @@ async def test_database_triggers_refuse_update_and_delete(store: AuditStore, eng
                 await conn.execute(text(statement))
 
 
+@pytest.mark.requirement("P11-001")
 async def test_the_api_refuses_and_records_the_attempt(store: AuditStore, engine: AsyncEngine,
                                                        signer: Signer) -> None:
     target = draft("io.gxplink.evt.erp.lot_created", "B-5")

@@ -22,6 +22,7 @@ def test_trace_id_comes_from_traceparent() -> None:
     assert trace_id(None) is None
 
 
+@pytest.mark.requirement("P11-002", "P11-003")
 def test_a_status_change_records_old_and_new_with_its_reason_and_who() -> None:
     made = draft("io.gxplink.evt.qms.deviation_status_changed", "B-1")
     assert made.changes == [Change("status", "open", "under_investigation")]
@@ -45,6 +46,7 @@ def test_correlation_finds_batch_lot_sample_and_nested_records() -> None:
     assert made.kind == "command" and made.target_system == "mes"
 
 
+@pytest.mark.requirement("P11-002")
 def test_a_native_audit_entry_keeps_the_source_systems_who_what_why() -> None:
     made = draft("io.gxplink.evt.gxplink.audit_recorded", "B-1")
     assert made.kind == "native" and made.source_system == "erp"
@@ -54,6 +56,7 @@ def test_a_native_audit_entry_keeps_the_source_systems_who_what_why() -> None:
     assert made.source_time == "2026-03-08T14:01:00.000000Z"
 
 
+@pytest.mark.requirement("P11-001")
 def test_where_and_when_come_from_the_envelope() -> None:
     made = draft("io.gxplink.evt.erp.lot_released", "B-1", mapping="erp/lot@2")
     assert made.adapter == "/gxplink/adapters/erp" and made.mapping_version == "erp/lot@2"

@@ -25,6 +25,7 @@ async def recs(store: AuditStore, engine: AsyncEngine) -> list[dict[str, Any]]:
     return await query.trail(engine, "B-R")
 
 
+@pytest.mark.requirement("P11-004")
 def test_csv_has_a_header_and_one_row_per_record(recs: list[dict[str, Any]]) -> None:
     rows = list(csv.DictReader(io.StringIO(render.trail_csv(recs))))
     assert len(rows) == len(recs) and set(render.CSV_COLUMNS) == set(rows[0])
@@ -33,6 +34,7 @@ def test_csv_has_a_header_and_one_row_per_record(recs: list[dict[str, Any]]) -> 
     assert released["hash"] == next(r["hash"] for r in recs if r["action"] == "released")
 
 
+@pytest.mark.requirement("P11-005")
 def test_signatures_are_manifested_with_name_time_and_meaning(recs: list[dict[str, Any]]) -> None:
     found = {s["signer"]: s for s in signatures(recs)}
     assert found["Maria Huber"]["meaning"] == "released"
@@ -40,6 +42,7 @@ def test_signatures_are_manifested_with_name_time_and_meaning(recs: list[dict[st
     assert found["Maria Huber"]["record"] == "lot_disposition LOT-B-R"
 
 
+@pytest.mark.requirement("P11-004", "P11-005")
 def test_pdf_is_written_with_the_signatures(recs: list[dict[str, Any]], tmp_path: Path) -> None:
     path = write_pdf(recs, tmp_path / "out" / "trail.pdf", subject="B-R", verified="intact")
     data = path.read_bytes()

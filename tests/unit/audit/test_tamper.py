@@ -48,6 +48,7 @@ async def test_intact_trail_verifies(filled: Path, engine: AsyncEngine, signer: 
     assert report.ok and "intact" in report.summary()
 
 
+@pytest.mark.requirement("P11-011")
 @pytest.mark.parametrize(("statements", "seq"), [
     (["UPDATE audit_records SET reason = 'nothing to see' WHERE seq = 20"], 20),
     (["UPDATE audit_records SET correlation_id = 'B-TX' WHERE seq = 5"], 5),
@@ -68,6 +69,7 @@ async def test_direct_sql_tampering_is_detected(filled: Path, engine: AsyncEngin
         assert first_seq == seq, message
 
 
+@pytest.mark.requirement("P11-011")
 async def test_a_rewritten_chain_fails_the_signed_checkpoint(filled: Path, engine: AsyncEngine,
                                                              signer: Signer) -> None:
     """Recomputing every hash after an edit keeps the chain consistent, but not the signed head."""
@@ -89,6 +91,7 @@ async def test_a_rewritten_chain_fails_the_signed_checkpoint(filled: Path, engin
     assert "checkpoint" in message
 
 
+@pytest.mark.requirement("P11-011")
 async def test_checkpoints_signed_by_another_key_are_refused(filled: Path, engine: AsyncEngine,
                                                              tmp_path: Path) -> None:
     other = load_or_create_signer(tmp_path / "other-keys")

@@ -93,6 +93,7 @@ def test_batch_with_state_walks_the_lifecycle_and_stamps_times(t0: datetime) -> 
         done.with_state(S.RUNNING)
 
 
+@pytest.mark.requirement("P11-009")
 def test_batch_state_changed_event_rejects_an_illegal_transition(t0: datetime) -> None:
     ok = BatchStateChanged(batch_id="CART-2026-0001", previous_state=S.HELD, state=S.RUNNING, changed_at=t0)
     assert ok.state is S.RUNNING

@@ -65,6 +65,7 @@ def test_unknown_ce_type_is_rejected(result_recorded_doc: dict[str, Any]) -> Non
         parse(doc)
 
 
+@pytest.mark.requirement("FRS-003")
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
@@ -79,6 +80,7 @@ def test_malformed_input_is_rejected_precisely(raw: bytes | str, message: str) -
     assert str(info.value).startswith(message)
 
 
+@pytest.mark.requirement("FRS-003")
 def test_invalid_payload_error_names_the_field_and_the_rule(result_recorded_doc: dict[str, Any]) -> None:
     doc = json.loads(json.dumps(result_recorded_doc))
     del doc["data"]["result"]["unit"]

@@ -48,6 +48,7 @@ def test_there_are_v1_examples_for_every_registered_v1_type() -> None:
     assert set(example_files(1)) == registered_v1
 
 
+@pytest.mark.requirement("FRS-003")
 def test_every_registered_type_has_an_example_at_its_version() -> None:
     missing = [
         cls.ce_type() for cls in message_types() if cls.ce_type() not in example_files(cls.VERSION)
@@ -55,6 +56,7 @@ def test_every_registered_type_has_an_example_at_its_version() -> None:
     assert missing == []
 
 
+@pytest.mark.requirement("FRS-003")
 @pytest.mark.parametrize(("version", "ce_type"), EXAMPLES, ids=IDS)
 def test_example_validates_with_current_model(version: int, ce_type: str) -> None:
     current, doc = _as_current(load_example(version, ce_type), ce_type)
@@ -63,6 +65,7 @@ def test_example_validates_with_current_model(version: int, ce_type: str) -> Non
     assert isinstance(envelope.data, current)
 
 
+@pytest.mark.requirement("FRS-003")
 @pytest.mark.parametrize(("version", "ce_type"), EXAMPLES, ids=IDS)
 def test_example_validates_with_current_json_schema(version: int, ce_type: str) -> None:
     current, doc = _as_current(load_example(version, ce_type), ce_type)

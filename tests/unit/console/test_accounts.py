@@ -38,6 +38,7 @@ async def test_the_right_password_authenticates(accounts: Accounts) -> None:
     assert user["user_id"] == "alice" and user["role"] == "qa"
 
 
+@pytest.mark.requirement("P11-007")
 async def test_a_wrong_password_and_an_unknown_user_fail_alike(accounts: Accounts) -> None:
     """The message must not tell an attacker which user ids exist."""
     with pytest.raises(AccountError) as wrong:
@@ -62,6 +63,7 @@ async def test_invalid_users_are_refused(engine: AsyncEngine, user_id: str, name
     assert await Accounts(engine).all() == []
 
 
+@pytest.mark.requirement("P11-007")
 async def test_an_existing_id_is_never_overwritten(accounts: Accounts) -> None:
     assert await accounts.add("alice", "Someone Else", "admin", "another password!") is False
     user = await accounts.authenticate("alice", PASSWORD)  # the first password still holds

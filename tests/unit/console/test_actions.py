@@ -11,6 +11,7 @@ from tests.unit.console.fakes import FakePublisher
 pytestmark = pytest.mark.unit
 
 
+@pytest.mark.requirement("P11-001")
 async def test_an_action_is_published_as_a_canonical_audit_record(publisher: FakePublisher) -> None:
     record_id = await ConsoleAudit(publisher.as_publisher()).record(
         user_id="aaron", action="create", target_type="user", target_id="alice", reason="new analyst",

@@ -54,6 +54,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest.mark.requirement("URS-008", "P11-008")
 @pytest.mark.parametrize("path", ["/", "/workflows", "/dlq", "/components", "/audit", "/audit/export.csv?ident=X",
                                   "/admin/users", "/tasks/T-1", "/audit/records/R-1"])
 async def test_pages_send_a_stranger_to_the_login_form_and_back(client: httpx.AsyncClient, path: str) -> None:
@@ -128,6 +129,7 @@ async def test_a_login_post_without_the_forms_token_is_403(client: httpx.AsyncCl
     assert publisher.sent == []
 
 
+@pytest.mark.requirement("P11-013")
 async def test_five_wrong_passwords_lock_out_even_the_right_one(client: httpx.AsyncClient,
                                                                 publisher: FakePublisher) -> None:
     for _ in range(5):
@@ -153,6 +155,7 @@ async def test_logout_needs_the_csrf_token_then_ends_the_session(client: httpx.A
     assert (await client.get("/")).status_code == 303
 
 
+@pytest.mark.requirement("P11-008")
 async def test_an_auditor_may_not_create_users(client: httpx.AsyncClient, publisher: FakePublisher) -> None:
     await log_in(client, "alice", PASSWORD)
     assert (await client.get("/admin/users")).status_code == 403
@@ -163,6 +166,7 @@ async def test_an_auditor_may_not_create_users(client: httpx.AsyncClient, publis
     assert "create" not in publisher.actions()
 
 
+@pytest.mark.requirement("P11-007")
 async def test_an_admin_creates_a_user_and_it_is_audited(client: httpx.AsyncClient, context: ConsoleContext,
                                                          publisher: FakePublisher) -> None:
     await log_in(client, "aaron", PASSWORD)
@@ -197,6 +201,7 @@ async def test_a_refused_new_user_is_a_400_on_the_users_page(client: httpx.Async
     assert answer.status_code == 400 and "at least 12 characters" in answer.text
 
 
+@pytest.mark.requirement("P11-013")
 async def test_an_idle_session_is_logged_out_with_the_reason(client: httpx.AsyncClient, context: ConsoleContext,
                                                              publisher: FakePublisher) -> None:
     await log_in(client, "aaron", PASSWORD)
@@ -208,6 +213,7 @@ async def test_an_idle_session_is_logged_out_with_the_reason(client: httpx.Async
     assert (record.action, record.user_id, record.reason) == ("logout", "aaron", "idle timeout")
 
 
+@pytest.mark.requirement("URS-008")
 async def test_a_logged_in_user_reads_the_pages_and_reading_the_trail_is_audited(client: httpx.AsyncClient,
                                                                                  publisher: FakePublisher) -> None:
     await log_in(client, "alice", PASSWORD)

@@ -81,6 +81,7 @@ async def test_ending_twice_keeps_the_first_reason(engine: AsyncEngine, config: 
     assert (await _row(engine))["end_reason"] == "logout"
 
 
+@pytest.mark.requirement("P11-013")
 async def test_idle_timeout_ends_the_session_once_and_says_why(engine: AsyncEngine, config: ConsoleConfig) -> None:
     store = Sessions(engine, config)
     token, _ = await store.open(USER)
@@ -119,6 +120,7 @@ async def test_use_moves_last_seen_forward_but_not_on_every_request(engine: Asyn
     assert datetime.now(UTC) - seen.replace(tzinfo=UTC) < TOUCH_EVERY
 
 
+@pytest.mark.requirement("P11-013")
 async def test_failures_lock_the_account_at_max_failures(engine: AsyncEngine, config: ConsoleConfig) -> None:
     store = Sessions(engine, replace(config, max_failures=3, lockout_minutes=15))
     assert await store.failed("alice") == (1, None)

@@ -155,6 +155,7 @@ def _skip_allowed(s: Sample, deadband: float) -> bool:
     return covered or quiet
 
 
+@pytest.mark.requirement("P11-010")
 @FUZZ
 @given(dv=data_values)
 # Found by this test: a naive SourceTimestamp was compared with the aware watermark (TypeError; the sample

@@ -20,6 +20,7 @@ def grant(name: str) -> Grant:
     return found
 
 
+@pytest.mark.requirement("URS-007", "P11-008")
 @pytest.mark.parametrize("system, other", list(itertools.permutations(SYSTEMS, 2)))
 def test_an_adapter_speaks_only_for_its_own_system(system: str, other: str) -> None:
     mine = grant(adapter_identity(system))
@@ -34,10 +35,11 @@ def test_an_adapter_speaks_only_for_its_own_system(system: str, other: str) -> N
     assert not mine.may_subscribe(subjects.replay_subject(other))
 
 
-def test_the_audit_writer_reads_everything_and_publishes_only_its_dead_letters() -> None:
+def test_the_audit_writer_reads_everything_and_publishes_only_its_dead_letters_and_findings() -> None:
     writer = grant(AUDIT_WRITER)
     gxp = [p for p in writer.publish if p.startswith(f"{subjects.ROOT}.")]
-    assert gxp == [subjects.dead_letter_subject("audit")]
+    assert gxp == [subjects.dead_letter_subject("audit"),
+                   subjects.event_subject("gxplink", "data_integrity_issue_detected")]
     assert not any(p.startswith("$JS.API.STREAM.") and "INFO" not in p for p in writer.publish)
 
 
@@ -48,6 +50,7 @@ def test_the_orchestrator_commands_every_system_but_speaks_only_as_gxplink() -> 
     assert not any(orchestrator.may_publish(subjects.event_subject(s, "x")) for s in SYSTEMS)
 
 
+@pytest.mark.requirement("URS-007")
 def test_the_auditor_reads_and_never_writes() -> None:
     auditor = grant(AUDITOR)
     assert auditor.may_subscribe(subjects.ALL_EVENTS) and auditor.may_subscribe(subjects.ALL_COMMANDS)

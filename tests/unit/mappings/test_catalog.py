@@ -8,12 +8,14 @@ from mappings.engine.golden import golden_file, run_golden
 pytestmark = pytest.mark.unit
 
 
+@pytest.mark.requirement("FRS-002")
 def test_every_shipped_mapping_loads_without_error() -> None:
     catalog, errors = check_catalog()
     assert errors == []
     assert len(catalog.mappings) == len(mapping_files(MAPPINGS_ROOT)) >= 4
 
 
+@pytest.mark.requirement("FRS-002")
 def test_every_mapping_has_a_golden_file_and_all_cases_pass() -> None:
     catalog = load_catalog()
     for path in catalog.files.values():
@@ -24,6 +26,7 @@ def test_every_mapping_has_a_golden_file_and_all_cases_pass() -> None:
     assert len(results) >= 2 * len(catalog.mappings)
 
 
+@pytest.mark.requirement("FRS-002")
 def test_every_produced_event_names_its_mapping_and_version() -> None:
     catalog = load_catalog()
     mapping = catalog.get("lims/oru_r01")

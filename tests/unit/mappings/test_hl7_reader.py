@@ -71,6 +71,7 @@ def test_invalid_paths_are_refused(bad: str) -> None:
         compile_hl7_path(bad)
 
 
+@pytest.mark.requirement("P11-010")
 @pytest.mark.parametrize(
     ("raw", "where"),
     [

@@ -31,6 +31,7 @@ def test_the_good_mapping_loads(compile_mapping: Any) -> None:
     assert compile_mapping(GOOD).ref == "lims/probe@1"
 
 
+@pytest.mark.requirement("FRS-002")
 @pytest.mark.parametrize(
     ("change", "line", "message"),
     [

@@ -65,6 +65,7 @@ def test_conditionals_choose_between_rules(compile_mapping: Any) -> None:
     assert translate(compile_mapping, fields, {"kind": "batch", "id": "B3", "status": "running"})["state"] == "running"
 
 
+@pytest.mark.requirement("P11-010")
 def test_a_source_value_that_breaks_a_canonical_rule_names_the_field(compile_mapping: Any) -> None:
     mapping = compile_mapping(HEAD + "  batch.state: /status\n", system="mes")
     with pytest.raises(TranslationError, match=r"batch\.state"):

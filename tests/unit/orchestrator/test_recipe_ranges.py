@@ -40,6 +40,7 @@ def reading(value: float, **changes: Any) -> dict[str, Any]:
     return {"data": data}
 
 
+@pytest.mark.requirement("URS-002")
 async def test_only_a_value_no_step_of_the_unit_accepts_is_an_excursion() -> None:
     inbox, guard = Inbox(), RecipeRanges()
     inbox.recipe(step("PH-0301", 36.0, 37.0), step("PH-0501", 36.5, 37.5), step("PH-0601", 2.0, 8.0, "KPP"))

@@ -38,6 +38,7 @@ def load(name: str) -> tuple[dict[str, Any], WorkflowContext, list[Recorded]]:
     return doc, ctx, history
 
 
+@pytest.mark.requirement("URS-001", "P11-009")
 @pytest.mark.parametrize(("history", "result"), [("batch_release_v1.json", "released"),
                                                  ("sample_to_result_v1.json", "in_specification"),
                                                  ("excursion_v1.json", "resumed after DEV-2026-0001"),
@@ -51,6 +52,7 @@ def test_stored_histories_replay_on_the_code_of_their_version(history: str, resu
     assert position.seq == len(recorded)
 
 
+@pytest.mark.requirement("P11-009")
 def test_a_changed_workflow_diverges_from_old_histories_so_it_needs_a_new_version() -> None:
     _, ctx, recorded = load("batch_release_v1.json")
     version_2 = builtin_registry().get("batch_release", 2)

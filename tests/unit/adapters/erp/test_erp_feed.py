@@ -66,6 +66,7 @@ async def test_a_restarted_reader_resumes_and_enriches_a_posting_from_the_feed(
     assert "changes" in fake.calls and fake.calls.count("boms") == 1  # opening BOMs only at the first start
 
 
+@pytest.mark.requirement("URS-003")
 async def test_order_enrichment_and_a_record_that_cannot_be_enriched(
         fake: FakeErp, pipeline: InboundPipeline, cursors: CursorStore, publisher: RecordingPublisher) -> None:
     order(fake, "CART-7")
