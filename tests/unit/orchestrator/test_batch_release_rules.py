@@ -54,7 +54,9 @@ def test_an_out_of_specification_result_rejects_the_lot_and_nothing_releases_it(
     seen, result = run_out(flow, decided, {})
     commands = [e.command for e in seen if isinstance(e, SendCommand)]
     assert result == "rejected" and [type(c) for c in commands] == [SetLotDisposition]
-    assert commands[0].disposition == "reject" and "out_of_specification" in commands[0].reason
+    reject = commands[0]
+    assert isinstance(reject, SetLotDisposition) and reject.disposition == "reject"
+    assert "out_of_specification" in reject.reason
     assert not any(isinstance(e, HumanTask) for e in seen), "no one is asked to sign a lot that cannot pass"
 
 
