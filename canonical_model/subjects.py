@@ -20,6 +20,10 @@ ALL_EVENTS = f"{EVENTS}.>"
 ALL_COMMANDS = f"{COMMANDS}.>"
 ALL_DEAD_LETTERS = f"{DEAD_LETTERS}.>"
 ALL_AUDIT = f"{AUDIT}.>"
+TRANSFER = f"{ROOT}.transfer"  # the only subjects that cross between a sponsor's and a CDMO's deployment
+ALL_TRANSFER = f"{TRANSFER}.>"
+SPONSOR_TO_CDMO = f"{TRANSFER}.sponsor.>"
+CDMO_TO_SPONSOR = f"{TRANSFER}.cdmo.>"
 
 _TOKEN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -59,3 +63,10 @@ def audit_subject(system: str) -> str:
 def replay_subject(system: str) -> str:
     """Request subject on which a running adapter re-takes a dead-lettered source message (`gxplink dlq replay`)."""
     return f"{ROOT}.replay.{_token(system, 'system')}"
+
+
+def transfer_subject(side: str, name: str) -> str:
+    """What one side of a tech transfer says: `gxp.transfer.<sponsor|cdmo>.<name>`."""
+    if side not in ("sponsor", "cdmo"):
+        raise ValueError(f"transfer side {side!r} is neither 'sponsor' nor 'cdmo'")
+    return f"{TRANSFER}.{side}.{_token(name, 'transfer message name')}"

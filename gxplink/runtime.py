@@ -28,6 +28,7 @@ from gxplink.settings import Settings
 from messaging.auth import NatsUser, read_user
 from messaging.connection import connect
 from messaging.embedded import EmbeddedNats, running_server_url
+from messaging.instances import instance_config
 from messaging.publisher import Publisher
 from messaging.streams import StreamPolicy, ensure_streams
 from messaging.tls import client_context
@@ -83,8 +84,9 @@ class Runtime:
         if not self.nats_url:
             if not self.own_server:
                 raise RuntimeError(f"no gxplink NATS server runs on {data_dir}; start `gxplink up` first")
-            extra = await asyncio.to_thread(self.security.prepare) if self.secure else ""
-            self.server = EmbeddedNats(data_dir, sync=self.settings.jetstream_sync, extra_config=extra)
+            extra = await asyncio.to_thread(self._server_config)
+            self.server = EmbeddedNats(data_dir, sync=self.settings.jetstream_sync, extra_config=extra,
+                                       server_name=f"gxplink-{self.settings.instance or 'plant'}")
             self.nats_url = await asyncio.to_thread(self.server.start)
             self._supervisor = asyncio.create_task(self.server.supervise(), name="nats-supervisor")
         self._nc = await self._connect(self.name, self.identity, self.settings.nats_creds)
@@ -95,6 +97,15 @@ class Runtime:
         self._engine = make_engine(self.settings.db_url or default_url(data_dir))
         await create_schema(self._engine)
         return self
+
+    def _server_config(self) -> str:
+        """The embedded server's extra config: per-component users when secured, the transfer link of an instance."""
+        if self.settings.instance and self.secure:
+            raise RuntimeError("--instance with --secure is not supported by the embedded server yet; "
+                               "a secured sponsor-CDMO link runs on deploy/leafnode/")
+        if self.settings.instance:
+            return instance_config(self.settings.instance, self.settings.data_dir, self.settings.transfer_link)
+        return self.security.prepare() if self.secure else ""
 
     async def _connect(self, name: str, identity: str, creds_file: Path | None) -> Client:
         if not self.secure:

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     nats_ca: Path | None = Field(default=None, description="CA that signed the NATS server's certificate; "
                                  "default <data-dir>/tls/ca.pem when secured")
 
+    instance: Literal["sponsor", "cdmo"] | None = Field(default=None, description="Tech transfer: run as the "
+                                                         "sponsor's or the CDMO's instance, linked by a NATS leaf node")
+    transfer_link: Path | None = Field(default=None, description="CDMO instance: the sponsor's link file "
+                                       "(<sponsor data dir>/transfer/link.json)")
     console_host: str = Field(default="127.0.0.1", description="Address the web console listens on")
     console_port: int = Field(default=0, ge=0, le=65535, description="Port of the web console (0: any free port)")
     console_health_urls: str = Field(default="", description="`gxplink run console`: the /health URLs of the "

@@ -60,7 +60,11 @@ DEAD_LETTERS = StreamSpec(
 )
 AUDIT = StreamSpec("GXP_AUDIT", (subjects.ALL_AUDIT,), "Native audit entries of legacy systems and gxplink actions")
 
-ALL_STREAMS: tuple[StreamSpec, ...] = (EVENTS, COMMANDS, DEAD_LETTERS, AUDIT)
+TRANSFER = StreamSpec("GXP_TRANSFER", (subjects.ALL_TRANSFER,),
+                      "Tech-transfer messages this deployment sent or received over its sponsor-CDMO link",
+                      keep_days=3650)
+
+ALL_STREAMS: tuple[StreamSpec, ...] = (EVENTS, COMMANDS, DEAD_LETTERS, AUDIT, TRANSFER)
 
 
 def _not_ready(exc: BaseException) -> bool:

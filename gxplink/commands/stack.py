@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -15,10 +16,24 @@ from gxplink.settings import Settings
 console = Console(stderr=True)
 
 
+class Instance(StrEnum):
+    sponsor = "sponsor"
+    cdmo = "cdmo"
+
+
 @friendly_errors
-def up(data_dir: Path | None = DataDir, endpoints_file: Path | None = EndpointsFile, secure: bool = Secure) -> None:
+def up(data_dir: Path | None = DataDir, endpoints_file: Path | None = EndpointsFile, secure: bool = Secure,
+       instance: Instance | None = typer.Option(None, "--instance", help="Tech transfer: run as the sponsor's or "
+                                                "the CDMO's instance, linked by a NATS leaf node (only "
+                                                "gxp.transfer.> crosses)"),
+       link: Path | None = typer.Option(None, "--link", help="CDMO instance: the sponsor's link file "
+                                        "(<sponsor data dir>/transfer/link.json)")) -> None:
     """Run the stack until SIGINT/SIGTERM (embedded NATS unless GXPLINK_NATS_URL is set)."""
-    asyncio.run(_up(Settings().with_data_dir(data_dir).secured(secure), endpoints_file))
+    settings = Settings().with_data_dir(data_dir).secured(secure)
+    if instance is not None:
+        settings = settings.model_copy(update={"instance": instance.value, "transfer_link": link or
+                                               settings.transfer_link})
+    asyncio.run(_up(settings, endpoints_file))
 
 
 async def _up(settings: Settings, endpoints_file: Path | None) -> None:
@@ -33,9 +48,16 @@ async def _up(settings: Settings, endpoints_file: Path | None) -> None:
         stack = Stack(runtime, settings.data_dir)
         try:
             endpoints = await stack.start()
+            if settings.instance == "sponsor":
+                from messaging.instances import sponsor_link
+
+                endpoints["transfer_link"] = str(sponsor_link(settings.data_dir)[1])
             if endpoints_file:
                 write_endpoints(endpoints_file, endpoints)
             console.print(f"gxplink is up: NATS {runtime.nats_url}, data in {settings.data_dir.resolve()}")
+            if settings.instance:
+                console.print(f"  {settings.instance} instance; transfer link: "
+                              f"{endpoints.get('transfer_link') or settings.transfer_link}")
             if runtime.secure:
                 console.print(f"  secured: per-component NATS credentials in {runtime.security.creds_dir}, "
                               f"TLS CA {runtime.security.tls.ca}")

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.unit
 def test_every_gxp_subject_family_has_exactly_one_stream() -> None:
     covered = [s for spec in ALL_STREAMS for s in spec.subjects]
     assert sorted(covered) == sorted(
-        [subjects.ALL_EVENTS, subjects.ALL_COMMANDS, subjects.ALL_DEAD_LETTERS, subjects.ALL_AUDIT]
+        [subjects.ALL_EVENTS, subjects.ALL_COMMANDS, subjects.ALL_DEAD_LETTERS, subjects.ALL_AUDIT,
+         subjects.ALL_TRANSFER]
     )
     assert len({spec.name for spec in ALL_STREAMS}) == len(ALL_STREAMS)
 
