@@ -27,6 +27,8 @@ from orchestrator.audit.writer import AuditWriter
 from orchestrator.builtin import builtin_registry
 from orchestrator.engine.store import WorkflowStore
 from orchestrator.engine.worker import Orchestrator
+from orchestrator.transfer.desk import TransferDesk
+from orchestrator.transfer.sponsor import PUBLIC_FILE
 from simulators.common.runner import SimulatorSet
 
 log = logging.getLogger(__name__)
@@ -80,6 +82,15 @@ def build_console(runtime: Runtime, data_dir: Path, health_urls: tuple[str, ...]
                    host=settings.console_host, port=settings.console_port)
 
 
+def build_transfer_desk(runtime: Runtime, orchestrator: Orchestrator) -> TransferDesk:
+    """The CDMO's desk: it trusts the sponsor key handed over beside the link file."""
+    link = runtime.settings.transfer_link
+    if link is None:
+        raise ValueError("a CDMO instance needs the sponsor's link file (--link)")
+    return TransferDesk(runtime.client_for(ORCHESTRATOR).jetstream(), WorkflowStore(runtime.engine),
+                        orchestrator.start_instance, trusted_key=Path(link).resolve().parent / PUBLIC_FILE)
+
+
 def stack_components() -> tuple[str, ...]:
     """The NATS identities `Stack` speaks as (each its own connection when secured)."""
     return (AUDIT_WRITER, ORCHESTRATOR, CONSOLE, *(adapter_identity(s) for s in available_adapters()))
@@ -97,12 +108,16 @@ class Stack:
         self.poison = PoisonWatcher(runtime.nc, runtime.publisher)
         self.http: EmbeddedHttpServer | None = None
         self.console: Console | None = None
+        self.desk: TransferDesk | None = None
 
     async def start(self) -> dict[str, Any]:
         endpoints: dict[str, Any] = {"nats": self.runtime.nats_url}
         await self.poison.start()
         await self.audit.start()
         await self.orchestrator.start()
+        if self.runtime.settings.instance == "cdmo":
+            self.desk = build_transfer_desk(self.runtime, self.orchestrator)
+            await self.desk.start()
         if self.sims is not None:
             endpoints.update(await self.sims.start())
         catalog = load_catalog()
@@ -139,6 +154,8 @@ class Stack:
         return Health.of({"console": self.console is not None and self.console.alive})
 
     async def stop(self) -> None:
+        if self.desk is not None:
+            await self.desk.stop()
         if self.console is not None:
             await self.console.stop()
         if self.http is not None:

@@ -18,6 +18,7 @@ from gxplink.commands import (
     secure,
     sim,
     stack,
+    transfer,
     users,
     validate,
     workflows,
@@ -44,6 +45,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(secure.app, name="secure")
 app.add_typer(users.app, name="users")
 app.add_typer(validate.app, name="validate")
+app.add_typer(transfer.app, name="transfer")
 
 
 def _version(value: bool) -> None:

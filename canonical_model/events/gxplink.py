@@ -104,3 +104,30 @@ class DataIntegrityIssueDetected(_GxplinkEvent):
     batch_id: Identifier | None = Field(default=None, description="Batch concerned, if known")
     detail: str = Field(min_length=1, description="What is wrong, in words a reviewer can act on")
     detected_at: UtcDateTime = Field(description="When gxplink detected it")
+
+
+TransferStatus = Literal["received", "refused", "approved", "rejected", "provisioned", "failed"]
+
+
+class TransferPackageShared(_GxplinkEvent):
+    """A sponsor shared a sealed process-definition package with a CDMO (on gxp.transfer.sponsor.package)."""
+
+    NAME: ClassVar[str] = "transfer_package_shared"
+    transfer_id: Identifier = Field(description="Transfer id both sides' audit trails carry")
+    definition_id: Identifier = Field(description="Process definition id")
+    definition_version: int = Field(ge=1, description="Version of the process definition")
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the package content")
+    sponsor_site: Identifier = Field(description="Sending site")
+    package: dict[str, JsonValue] = Field(description="The sealed package document, as exported")
+
+
+class TransferStatusReported(_GxplinkEvent):
+    """A CDMO reports where a transfer stands (on gxp.transfer.cdmo.status), with the reasons and the diff."""
+
+    NAME: ClassVar[str] = "transfer_status_reported"
+    transfer_id: Identifier = Field(description="Transfer id")
+    site: Identifier = Field(description="Receiving site")
+    status: TransferStatus = Field(description="received, refused, approved, rejected, provisioned or failed")
+    content_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$", description="Hash of the package")
+    reasons: tuple[str, ...] = Field(default=(), description="Why (a refusal names each problem precisely)")
+    diff: dict[str, JsonValue] | None = Field(default=None, description="Semantic diff against the previous version")

@@ -101,6 +101,8 @@ RULES: dict[str, Rule] = {
                                                                 "definition.definition_id", record="definition"),
     "io.gxplink.evt.gxplink.audit_recorded": Rule("native", "native", "record.target_id", native=True),
     "io.gxplink.evt.gxplink.data_integrity_issue_detected": Rule("detected", "data_integrity_issue", "issue_id"),
+    "io.gxplink.evt.gxplink.transfer_package_shared": Rule("package_sent", "transfer", "transfer_id"),
+    "io.gxplink.evt.gxplink.transfer_status_reported": Rule("status_reported", "transfer", "transfer_id"),
     # command replies, one pair per system
     **{f"io.gxplink.evt.{s}.command_succeeded": _SUCCEEDED for s in ("mes", "lims", "qms", "erp", "deltav")},
     **{f"io.gxplink.evt.{s}.command_failed": _FAILED for s in ("mes", "lims", "qms", "erp", "deltav")},

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from canonical_model import subjects
 from messaging.consumer import ConsumerSpec
 from messaging.publisher import Publisher
-from messaging.streams import AUDIT, COMMANDS, DEAD_LETTERS, EVENTS
+from messaging.streams import AUDIT, COMMANDS, DEAD_LETTERS, EVENTS, TRANSFER
 from orchestrator.audit.consumer import BatchAppendConsumer, ToDraft
 from orchestrator.audit.ingest import dead_letter_draft, envelope_draft
 from orchestrator.audit.keys import load_or_create_signer
@@ -34,6 +34,7 @@ FEEDS: tuple[tuple[str, str, str, ToDraft], ...] = (
     ("commands", COMMANDS.name, subjects.ALL_COMMANDS, envelope_draft),
     ("native", AUDIT.name, subjects.ALL_AUDIT, envelope_draft),
     ("dead-letters", DEAD_LETTERS.name, subjects.ALL_DEAD_LETTERS, dead_letter_draft),
+    ("transfer", TRANSFER.name, subjects.ALL_TRANSFER, envelope_draft),  # what a transfer link carried, both ways
 )
 MAX_DELIVER = 10_000  # a database outage must not push audit input to the dead-letter stream
 DURABLE_PREFIX = "gxplink-audit"

@@ -32,7 +32,7 @@ REQUIRED = {
             "post_inventory_transaction", "create_production_order"},
     "gxplink": {"workflow_started", "workflow_step_completed", "workflow_completed", "workflow_failed",
                 "signature_recorded", "process_definition_published", "audit_recorded",
-                "data_integrity_issue_detected"},
+                "data_integrity_issue_detected", "transfer_package_shared", "transfer_status_reported"},
 }
 
 
