@@ -62,6 +62,7 @@ class ProcessDefinition(CanonicalModel):
     product: Identifier = Field(description="Product code")
     status: Literal["draft", "approved", "superseded"] = Field(description="Lifecycle status of the package")
     master_recipe: MasterRecipe = Field(description="The master recipe")
+    batch_size: Quantity | None = Field(default=None, description="Nominal output of one batch (ISA-88 batch size)")
     materials: tuple[Material, ...] = Field(default=(), description="Materials used or produced")
     bom: tuple[BomLine, ...] = Field(default=(), description="Bill of materials")
     equipment_classes: tuple[str, ...] = Field(default=(), description="Equipment classes the recipe needs")

@@ -163,3 +163,13 @@ def diff(first: str = typer.Argument(..., help="A transfer id (the CDMO's diff r
         for change in report.get("changes", []):
             typer.echo(f"[{change.get('criticality', '')}] {change.get('kind')} {change.get('path')}: "
                        f"{change.get('old')} -> {change.get('new')}")
+
+
+@app.command("demo")
+@friendly_errors
+def demo(data_dir: Path = typer.Option(Path(".gxplink-transfer"), "--data-dir",
+                                       help="Runs the sponsor under DIR/sponsor and the CDMO under DIR/cdmo")) -> None:
+    """Run a sponsor and a CDMO instance and transfer the bundled CAR-T process end to end."""
+    from gxplink import transfer_demo
+
+    asyncio.run(transfer_demo.run(data_dir, Console()))

@@ -34,7 +34,7 @@ from orchestrator.transfer import ledger
 from orchestrator.transfer.diff import diff_definitions
 from orchestrator.transfer.library import load_site_map
 from orchestrator.transfer.package import from_bytes, load_public_key
-from orchestrator.transfer.site_map import apply_site_map, mapping_problems
+from orchestrator.transfer.site_map import apply_site_map, equipment_binding, mapping_problems
 from orchestrator.transfer.verify import verify
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,9 @@ class TransferDesk:
         summary = diff.render_text() if diff is not None else "first version at this site"
         await self.start_workflow(WORKFLOW, shared.transfer_id, {
             "transfer_id": shared.transfer_id, "content_hash": shared.content_hash,
-            "sponsor_site": shared.sponsor_site, "site": site_map.site, "received": package.definition.model_dump(
-                mode="json"), "definition": mapped.model_dump(mode="json"), "diff": summary},
+            "sponsor_site": shared.sponsor_site, "site": site_map.site,
+            "received": package.definition.model_dump(mode="json"), "definition": mapped.model_dump(mode="json"),
+            "equipment_binding": equipment_binding(mapped, site_map), "diff": summary},
             instance_id=deterministic_id("workflow", WORKFLOW, shared.transfer_id, shared.content_hash))
         await self.report(shared.transfer_id, "received", shared.content_hash,
                           ["verified: content hash, approver e-signature and sponsor seal; codes mapped with "

@@ -148,7 +148,7 @@ def _resolve(template: ProcessTemplate, library: Library, file: str) -> tuple[di
                       "material_id": entry.material_id, "limits": panel.limits if panel else entry.limits})
     return {
         "definition_id": template.definition_id, "version": template.version, "product": template.product,
-        "status": "draft",
+        "status": "draft", "batch_size": template.batch_size,
         "master_recipe": {**template.recipe.model_dump(), "product": template.product,
                           "unit_procedures": [p.unit_procedure for p in procedures if p is not None]},
         "materials": template.materials, "bom": template.bom, "equipment_classes": template.equipment_classes,

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from canonical_model.base import Identifier
+from canonical_model.base import Identifier, Quantity
 from canonical_model.material import Material
 from canonical_model.process_definition import AnalyticalMethod, BomLine, SamplingPoint
 from canonical_model.recipe import UnitProcedure
@@ -80,6 +80,7 @@ class ProcessTemplate(LibraryFile):
     version: int = Field(ge=1)
     product: Identifier
     recipe: RecipeHeader
+    batch_size: Quantity | None = None
     unit_operations: tuple[Slug, ...] = Field(min_length=1)
     materials: tuple[Material, ...] = ()
     bom: tuple[BomLine, ...] = ()

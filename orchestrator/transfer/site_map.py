@@ -24,6 +24,7 @@ class SiteMap(LibraryFile):
     kind: Literal["site_map"]
     site: Identifier = Field(description="The receiving site, e.g. CAM")
     equipment_classes: dict[str, Identifier] = Field(default_factory=dict)
+    units: dict[str, Identifier] = Field(default_factory=dict, description="Site class -> the unit it runs on")
     materials: dict[Identifier, Identifier] = Field(default_factory=dict)
 
 
@@ -55,7 +56,21 @@ def mapping_problems(definition: ProcessDefinition, site_map: SiteMap) -> list[P
         if target is not None and targets.setdefault(target, material.material_id) != material.material_id:
             problems.append(Problem("inconsistent", f"materials[{i}].material_id",
                                     f"{material.material_id!r} and {targets[target]!r} both map to {target!r}"))
+    if site_map.units:  # a site that names its units must have one for every class the recipe needs
+        for path, kind, code in _codes(definition.model_dump(mode="json")):
+            target = site_map.equipment_classes.get(code) if kind == "equipment" else None
+            if target is not None and target not in site_map.units:
+                problems.append(Problem("unmapped", path, f"no unit of site {site_map.site} runs class {target!r} "
+                                                          f"(site map {site_map.id!r}, units)"))
     return problems
+
+
+def equipment_binding(definition: ProcessDefinition, site_map: SiteMap) -> dict[str, str]:
+    """This site's class -> unit, for the classes a (mapped) definition uses."""
+    used = {up.unit_class for up in definition.master_recipe.unit_procedures} | {
+        phase.equipment_class for up in definition.master_recipe.unit_procedures for op in up.operations
+        for phase in op.phases if phase.equipment_class}
+    return {cls: site_map.units[cls] for cls in sorted(used) if cls in site_map.units}
 
 
 def apply_site_map(source: ProcessDefinition | TransferPackage, site_map: SiteMap) -> ProcessDefinition:

@@ -51,6 +51,7 @@ async def _exchange(sponsor_url: str, cdmo_url: str) -> tuple[list[bytes], list[
         await cdmo.close()
 
 
+@pytest.mark.requirement("URS-009")
 def test_two_instances_linked_for_transfer_only(tmp_path: Path) -> None:
     sponsor_dir, cdmo_dir = tmp_path / "sponsor", tmp_path / "cdmo"
     sponsor = Background("up", "--instance", "sponsor", "--data-dir", str(sponsor_dir), "--endpoints-file",

@@ -70,6 +70,7 @@ async def _kept(nc: Client, subject: str) -> list[bytes]:
         seq = (msg.seq or seq) + 1
 
 
+@pytest.mark.requirement("URS-009")
 async def test_only_the_transfer_subjects_cross_each_one_way(linked: tuple[EmbeddedNats, EmbeddedNats]) -> None:
     sponsor_server, cdmo_server = linked
     sponsor, cdmo = await connect(sponsor_server.url, "sponsor"), await connect(cdmo_server.url, "cdmo")

@@ -59,6 +59,7 @@ async def _answers(nc: Client, transfer_id: str, count: int) -> list[dict[str, A
     return await ledger.statuses(nc.jetstream(), transfer_id)
 
 
+@pytest.mark.requirement("URS-009")
 async def test_a_sound_package_starts_one_workflow_and_is_reported_received(nc: Client, tmp_path: Path) -> None:
     desk, started = await _desk(nc, tmp_path)
     try:
