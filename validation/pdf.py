@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fpdf import FPDF
 
+from orchestrator.audit.pdf import latin1, table
+
 if TYPE_CHECKING:
     from validation.report import Report
-
-
-def _latin1(text: Any) -> str:
-    return str("" if text is None else text).encode("latin-1", "replace").decode("latin-1")
 
 
 class _Pdf(FPDF):
@@ -24,19 +22,8 @@ class _Pdf(FPDF):
 def _heading(pdf: FPDF, text: str) -> None:
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 12)
-    pdf.multi_cell(0, 7, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, latin1(text), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 8)
-
-
-def _table(pdf: FPDF, head: list[str], rows: list[list[Any]], widths: tuple[int, ...]) -> None:
-    with pdf.table(col_widths=widths, text_align="LEFT", line_height=4) as table:
-        row = table.row()
-        for cell in head:
-            row.cell(_latin1(cell))
-        for values in rows:
-            row = table.row()
-            for value in values:
-                row.cell(_latin1(value))
 
 
 def render_pdf(report: Report) -> bytes:
@@ -47,36 +34,36 @@ def render_pdf(report: Report) -> bytes:
     pdf.set_title("gxplink validation report")
     s = report.summary
     _heading(pdf, "gxplink validation report")
-    pdf.multi_cell(0, 5, _latin1(
+    pdf.multi_cell(0, 5, latin1(
         f"Generated {report.generated} (UTC), requirements version {report.requirements_version}. "
         f"{s['proven']} of {s['requirements']} requirements proven, {s['failed']} failed, {s['not proven']} not "
         f"proven; {s['tests passed']} of {s['tests']} linked tests passed (pytest exit {report.exitstatus})."),
         new_x="LMARGIN", new_y="NEXT")
     _heading(pdf, "1. Requirements not proven")
-    pdf.multi_cell(0, 5, _latin1("; ".join(f"{t.requirement.id} ({t.status})" for t in report.flagged)
+    pdf.multi_cell(0, 5, latin1("; ".join(f"{t.requirement.id} ({t.status})" for t in report.flagged)
                                  or "None: every requirement is proven by at least one passing test."),
                    new_x="LMARGIN", new_y="NEXT")
     _heading(pdf, "2. Traceability matrix")
-    _table(pdf, ["Requirement", "Risk", "References", "Tests (result)", "Status"],
-           [[f"{t.requirement.id} {t.requirement.title}", t.requirement.risk, ", ".join(t.requirement.refs),
-             "\n".join(f"{x.nodeid} ({x.outcome})" for x in t.tests) or "-", t.status] for t in report.traces],
-           (60, 14, 36, 140, 20))
+    table(pdf, ["Requirement", "Risk", "References", "Tests (result)", "Status"],
+          [[f"{t.requirement.id} {t.requirement.title}", t.requirement.risk, ", ".join(t.requirement.refs),
+            "\n".join(f"{x.nodeid} ({x.outcome})" for x in t.tests) or "-", t.status] for t in report.traces],
+          (60, 14, 36, 140, 20), line_height=4)
     _heading(pdf, "3. Installation qualification")
     inst = report.installation
-    _table(pdf, ["Item", "Value"], [
+    table(pdf, ["Item", "Value"], [
         ["Python", f"{inst.python} ({inst.executable})"], ["Platform", inst.platform],
         ["nats-server", "; ".join(f"{k}: {v}" for k, v in inst.nats_server.items())],
         ["Database", "; ".join(f"{k}: {v}" for k, v in inst.database.items())],
-        *[[k, v] for k, v in inst.configuration.items()]], (50, 220))
-    _table(pdf, ["Package", "Version", "sha256 of RECORD"],
-           [[p.name, p.version, p.record_sha256] for p in inst.packages], (60, 30, 180))
+        *[[k, v] for k, v in inst.configuration.items()]], (50, 220), line_height=4)
+    table(pdf, ["Package", "Version", "sha256 of RECORD"],
+          [[p.name, p.version, p.record_sha256] for p in inst.packages], (60, 30, 180), line_height=4)
     _heading(pdf, "4. Operational qualification")
     run = report.run
-    pdf.multi_cell(0, 5, _latin1(f"Run {run.started} to {run.finished} on {run.host} by {run.user}: {run.command}"),
+    pdf.multi_cell(0, 5, latin1(f"Run {run.started} to {run.finished} on {run.host} by {run.user}: {run.command}"),
                    new_x="LMARGIN", new_y="NEXT")
-    _table(pdf, ["Test", "Requirements", "Result", "s"],
-           [[x.nodeid, ", ".join(x.requirements), x.outcome, f"{x.duration:.2f}"] for x in report.tests],
-           (170, 50, 30, 20))
+    table(pdf, ["Test", "Requirements", "Result", "s"],
+          [[x.nodeid, ", ".join(x.requirements), x.outcome, f"{x.duration:.2f}"] for x in report.tests],
+           (170, 50, 30, 20), line_height=4)
     _heading(pdf, "5. Approval")
     pdf.multi_cell(0, 5, "The sha256 of this file is in <report>.sha256; `gxplink validate sign` binds an "
                          "electronic signature to it (<report>.signature.json).", new_x="LMARGIN", new_y="NEXT")

@@ -17,7 +17,7 @@ from fpdf.fonts import FontFace
 from orchestrator.audit.render import changes_text
 
 
-def _latin1(text: Any) -> str:
+def latin1(text: Any) -> str:
     """The PDF core fonts are Latin-1: anything else prints as '?', never fails the report."""
     return str("" if text is None else text).encode("latin-1", "replace").decode("latin-1")
 
@@ -40,7 +40,7 @@ class _Report(FPDF):
 
     def header(self) -> None:
         self.set_font("Helvetica", "B", 9)
-        self.cell(0, 6, _latin1(self.title_text), new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 6, latin1(self.title_text), new_x="LMARGIN", new_y="NEXT")
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -51,7 +51,7 @@ class _Report(FPDF):
 def write_pdf(recs: list[dict[str, Any]], path: Path, *, subject: str, verified: str | None = None) -> Path:
     pdf = _Report(orientation="L", format="A4")
     pdf.title_text = f"gxplink audit trail - {subject}"
-    pdf.set_title(_latin1(pdf.title_text))
+    pdf.set_title(latin1(pdf.title_text))
     pdf.alias_nb_pages()
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
@@ -59,17 +59,17 @@ def write_pdf(recs: list[dict[str, Any]], path: Path, *, subject: str, verified:
     lines = [f"Generated {datetime.now(UTC).isoformat(timespec='seconds')} for {subject}: {len(recs)} records.",
              verified or "", f"Last record hash: {recs[-1]['hash']}" if recs else ""]
     for line in filter(None, lines):
-        pdf.multi_cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, latin1(line), new_x="LMARGIN", new_y="NEXT")
     _section(pdf, "Electronic signatures (21 CFR 11.50: printed name, date and time, meaning)")
     sigs = signatures(recs)
     rows = [[s["signer"], s["signer_id"], s["time"], s["meaning"], s["record"], s["reason"]] for s in sigs]
-    _table(pdf, ["Signer (printed name)", "User id", "Signed at (UTC)", "Meaning", "Record signed", "Reason"],
+    table(pdf, ["Signer (printed name)", "User id", "Signed at (UTC)", "Meaning", "Record signed", "Reason"],
            rows or [["no signatures in this trail", "", "", "", "", ""]], (40, 22, 38, 22, 50, 105))
     _section(pdf, "Records in time order")
     rows = [[r["time"][:19].replace("T", " "), r["sourcesystem"], r["user"] or r["sourceuser"] or r["service"],
              r["action"], f"{r['recordtype']} {r['recordid']}", changes_text(r["changes"])[:300], r["reason"],
              r["hash"][:12]] for r in recs]
-    _table(pdf, ["Time (UTC)", "System", "Who", "Action", "Record", "Changes (old -> new)", "Reason", "Hash"],
+    table(pdf, ["Time (UTC)", "System", "Who", "Action", "Record", "Changes (old -> new)", "Reason", "Hash"],
            rows, (30, 15, 26, 26, 45, 75, 42, 18))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,17 +80,19 @@ def write_pdf(recs: list[dict[str, Any]], path: Path, *, subject: str, verified:
 def _section(pdf: FPDF, title: str) -> None:
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 10)
-    pdf.cell(0, 7, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, latin1(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 7)
 
 
-def _table(pdf: FPDF, head: list[str], rows: list[list[Any]], widths: tuple[int, ...]) -> None:
-    with pdf.table(col_widths=widths, headings_style=FontFace(emphasis="BOLD"), line_height=3.6,
+def table(pdf: FPDF, head: list[str], rows: list[list[Any]], widths: tuple[int, ...],
+          line_height: float = 3.6) -> None:
+    """A table with a bold heading row; every cell Latin-1 safe."""
+    with pdf.table(col_widths=widths, headings_style=FontFace(emphasis="BOLD"), line_height=line_height,
                    text_align="LEFT", width=sum(widths)) as table:
         heading = table.row()
         for name in head:
-            heading.cell(_latin1(name))
+            heading.cell(latin1(name))
         for values in rows:
             row = table.row()
             for value in values:
-                row.cell(_latin1(value))
+                row.cell(latin1(value))
