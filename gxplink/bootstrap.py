@@ -23,6 +23,7 @@ from gxplink.security import AUDIT_WRITER, CONSOLE, ORCHESTRATOR, SYSTEMS, adapt
 from mappings.engine.catalog import Catalog, load_catalog
 from messaging.poison import PoisonWatcher
 from messaging.publisher import Publisher
+from orchestrator.audit.monitor import IntegrityMonitor
 from orchestrator.audit.writer import AuditWriter
 from orchestrator.builtin import builtin_registry
 from orchestrator.engine.store import WorkflowStore
@@ -74,6 +75,11 @@ def build_audit_writer(runtime: Runtime, data_dir: Path) -> AuditWriter:
     return AuditWriter(js, runtime.engine, data_dir / "keys", publisher=Publisher(js))
 
 
+def build_integrity_monitor(runtime: Runtime) -> IntegrityMonitor:
+    """The live ALCOA+ monitor; it speaks as the audit writer (its findings are the writer's to raise)."""
+    return IntegrityMonitor(runtime.engine, Publisher(runtime.client_for(AUDIT_WRITER).jetstream()))
+
+
 def build_console(runtime: Runtime, data_dir: Path, health_urls: tuple[str, ...]) -> Console:
     settings = runtime.settings
     config = ConsoleConfig(keys_dir=data_dir / "keys", health_urls=health_urls,
@@ -104,6 +110,7 @@ class Stack:
         self.sims = SimulatorSet(data_dir) if with_simulators else None
         self.adapters: dict[str, Adapter] = {}
         self.audit = build_audit_writer(runtime, data_dir)
+        self.monitor = build_integrity_monitor(runtime)
         self.orchestrator = build_orchestrator(runtime)
         self.poison = PoisonWatcher(runtime.nc, runtime.publisher)
         self.http: EmbeddedHttpServer | None = None
@@ -114,6 +121,7 @@ class Stack:
         endpoints: dict[str, Any] = {"nats": self.runtime.nats_url}
         await self.poison.start()
         await self.audit.start()
+        await self.monitor.start()
         await self.orchestrator.start()
         if self.runtime.settings.instance == "cdmo":
             self.desk = build_transfer_desk(self.runtime, self.orchestrator)
@@ -160,7 +168,8 @@ class Stack:
             await self.console.stop()
         if self.http is not None:
             await self.http.stop()
-        for name, part in (("orchestrator", self.orchestrator), ("audit writer", self.audit)):
+        for name, part in (("orchestrator", self.orchestrator), ("integrity monitor", self.monitor),
+                           ("audit writer", self.audit)):
             try:
                 await part.stop()
             except Exception:

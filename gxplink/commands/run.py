@@ -130,17 +130,21 @@ async def _orchestrator(settings: Settings, endpoints_file: Path | None, health_
 
 async def _audit_writer(settings: Settings, endpoints_file: Path | None, health_port: int) -> None:
     from adapters.base import Health
-    from gxplink.bootstrap import build_audit_writer
+    from gxplink.bootstrap import build_audit_writer, build_integrity_monitor
     from gxplink.runtime import Runtime
     from gxplink.security import AUDIT_WRITER
 
     async with Runtime(settings, name="gxplink-audit-writer", own_server=False, identity=AUDIT_WRITER) as runtime:
-        writer = build_audit_writer(runtime, settings.data_dir)
+        writer, monitor = build_audit_writer(runtime, settings.data_dir), build_integrity_monitor(runtime)
 
         async def health() -> Health:
             return Health.of({"consumers": writer.alive, "nats": runtime.nc.is_connected})
 
-        await _serve(runtime, writer, "audit-writer", health, [], dict, endpoints_file, health_port)
+        await monitor.start()
+        try:
+            await _serve(runtime, writer, "audit-writer", health, [], dict, endpoints_file, health_port)
+        finally:
+            await monitor.stop()
 
 
 async def _console(settings: Settings, endpoints_file: Path | None, health_port: int) -> None:

@@ -23,7 +23,6 @@ from messaging.streams import AUDIT, COMMANDS, DEAD_LETTERS, EVENTS, TRANSFER
 from orchestrator.audit.consumer import BatchAppendConsumer, ToDraft
 from orchestrator.audit.ingest import dead_letter_draft, envelope_draft
 from orchestrator.audit.keys import load_or_create_signer
-from orchestrator.audit.monitor import IntegrityMonitor
 from orchestrator.audit.schema import ensure_schema
 from orchestrator.audit.store import CHECKPOINT_EVERY, AuditStore
 
@@ -62,7 +61,6 @@ class AuditWriter:
         self.durable_prefix, self.checkpoint_every, self.batch = durable_prefix, checkpoint_every, batch
         self.store: AuditStore | None = None
         self.consumers: list[BatchAppendConsumer] = []
-        self.monitor = IntegrityMonitor(engine, self.publisher)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -95,7 +93,6 @@ class AuditWriter:
         subs = [await consumer.subscribe() for consumer in self.consumers]
         self._tasks = [asyncio.create_task(c.run(self._stop, bound=sub), name=f"audit-{c.spec.durable}")
                        for c, sub in zip(self.consumers, subs, strict=True)]
-        await self.monitor.start()
 
     async def catch_up(self, timeout: float = 60.0) -> int:
         """Drain what the streams hold now (started or not), sign a checkpoint; records appended by this call."""
@@ -108,7 +105,6 @@ class AuditWriter:
 
     async def stop(self) -> None:
         """Stop consuming, then sign a checkpoint so the last records are covered too."""
-        await self.monitor.stop()
         self._stop.set()
         if self._tasks:
             done, pending = await asyncio.wait(self._tasks, timeout=10)
