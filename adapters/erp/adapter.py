@@ -1,4 +1,4 @@
-"""The ERP adapter: the change feed and change documents in, dispositions, movements and orders out."""
+"""The ERP adapter: the change feed and change documents in; dispositions, movements, orders and master data out."""
 
 from __future__ import annotations
 

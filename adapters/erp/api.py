@@ -74,6 +74,18 @@ class ErpApi(Protocol):
 
     async def post_production_order(self, body: Record) -> Reply: ...
 
+    async def material(self, material_id: str) -> Record | None:
+        """The material master, or None when the ERP has no such material."""
+
+    async def post_material(self, body: Record) -> Reply: ...
+
+    async def bom(self, bom_id: str) -> Record | None:
+        """The BOM with its `@odata.etag`, or None when it does not exist."""
+
+    async def post_bom(self, body: Record) -> Reply: ...
+
+    async def patch_bom(self, bom_id: str, body: Record, if_match: str) -> Reply: ...
+
     async def probe(self) -> bool:
         """Is the ERP answering, with our credentials? (A read without side effects.)"""
 

@@ -155,6 +155,21 @@ class ErpHttpClient:
     async def post_production_order(self, body: Record) -> Reply:
         return await self._send("POST", "/production-orders", body=body)
 
+    async def material(self, material_id: str) -> Record | None:
+        return await self._get(f"/materials/{quote(material_id, safe='')}", missing_ok=True)
+
+    async def post_material(self, body: Record) -> Reply:
+        return await self._send("POST", "/materials", body=body)
+
+    async def bom(self, bom_id: str) -> Record | None:
+        return await self._get(f"/boms/{quote(bom_id, safe='')}", missing_ok=True)
+
+    async def post_bom(self, body: Record) -> Reply:
+        return await self._send("POST", "/boms", body=body)
+
+    async def patch_bom(self, bom_id: str, body: Record, if_match: str) -> Reply:
+        return await self._send("PATCH", f"/boms/{quote(bom_id, safe='')}", body=body, if_match=if_match)
+
     async def probe(self) -> bool:
         try:
             response = await self._client().get("/materials", params={"$top": 1}, timeout=2.0)

@@ -6,6 +6,7 @@
 | ReleaseLot | erp/release_lot | the same, decision accept |
 | PostInventoryTransaction | erp/post_inventory_transaction | POST /inventory-transactions |
 | CreateProductionOrder | erp/create_production_order | POST /production-orders |
+| ProvisionMaterials | erp/provision_materials | POST /materials each, POST /boms or PATCH /boms/{id} |
 
 Transient faults (unreachable, timeouts, 429, 5xx) are RetryableError, retried by the executor;
 4xx problem answers and conflicts found on re-reading are permanent, with the ERP's detail.
@@ -18,10 +19,17 @@ from typing import Any
 
 from adapters.erp.api import ErpApi, Record
 from adapters.erp.dispositions import TARGET_STATUS, LotDispositions
+from adapters.erp.master_data import MasterData
 from adapters.erp.movements import Movements
 from adapters.erp.orders import ProductionOrders
 from adapters.framework.commands import Handler, Outcome
-from canonical_model.commands.erp import CreateProductionOrder, PostInventoryTransaction, ReleaseLot, SetLotDisposition
+from canonical_model.commands.erp import (
+    CreateProductionOrder,
+    PostInventoryTransaction,
+    ProvisionMaterials,
+    ReleaseLot,
+    SetLotDisposition,
+)
 from canonical_model.envelope import Envelope
 from mappings.engine.catalog import Catalog
 from mappings.engine.errors import TranslationError
@@ -33,6 +41,7 @@ Execute = Callable[[Envelope[Any], Record], Awaitable[Outcome]]
 
 def command_handlers(catalog: Catalog, api: ErpApi) -> dict[str, Handler]:
     dispositions, movements, orders = LotDispositions(api), Movements(api), ProductionOrders(api)
+    master = MasterData(api)
 
     async def disposition(command: Envelope[Any], body: Record) -> Outcome:
         return await dispositions.decide(command, body, TARGET_STATUS[command.data.disposition])
@@ -45,6 +54,7 @@ def command_handlers(catalog: Catalog, api: ErpApi) -> dict[str, Handler]:
         ReleaseLot: ("erp/release_lot", release),
         PostInventoryTransaction: ("erp/post_inventory_transaction", movements.post),
         CreateProductionOrder: ("erp/create_production_order", orders.create),
+        ProvisionMaterials: ("erp/provision_materials", master.provision),
     }
     return {kind.ce_type(): _rendering(catalog, name, execute) for kind, (name, execute) in routes.items()}
 

@@ -32,6 +32,11 @@ class FakeErp:
         self.bills: dict[str, Record] = {"BOM-FAKE-CART": {
             "id": "BOM-FAKE-CART", "material": "MAT-CART", "status": "active", "base_quantity": 140.0, "version": 1,
             "changed_at": _now(), "items": [{"item": "0010", "material": "MAT-LVV", "quantity": 2.0, "unit": "mL"}]}}
+        self.materials: dict[str, Record] = {m["id"]: m for m in (
+            {"id": "MAT-CART", "name": "CART-19 drug product", "material_class": "final_product",
+             "material_type": "FERT", "base_unit": "mL", "plant": "CAM"},
+            {"id": "MAT-LVV", "name": "Anti-CD19 CAR lentiviral vector", "material_class": "raw_material",
+             "material_type": "ROH", "base_unit": "mL", "plant": "CAM"})}
         self.documents: list[Record] = []
         self.feed: list[Record] = []
         self.entries: list[Record] = []
@@ -180,11 +185,68 @@ class FakeErp:
         self.emit("production_order_created", body.get("user", "RFC_FAKE"), "production_order", order["id"], order)
         return Reply(201, copy.deepcopy(order), '"1"')
 
+    async def material(self, material_id: str) -> Record | None:
+        self._call("material")
+        return copy.deepcopy(self.materials.get(material_id))
+
+    async def post_material(self, body: Record) -> Reply:
+        self._call("post_material")
+        if body["id"] in self.materials:
+            return _problem(409, "material_exists", f"material {body['id']!r} already exists")
+        material = {"id": body["id"], "name": body["name"], "material_class": body["material_class"],
+                    "material_type": "ROH", "base_unit": body["base_unit"], "plant": "CAM"}
+        self.materials[body["id"]] = material
+        self.emit("material_created", body.get("user", "RFC_FAKE"), "material", body["id"], material,
+                  {"base_unit": (None, body["base_unit"])}, body.get("reason"))
+        return Reply(201, copy.deepcopy(material))
+
+    async def bom(self, bom_id: str) -> Record | None:
+        self._call("bom")
+        bill = self.bills.get(bom_id)
+        return {"@odata.etag": f'"{bill["version"]}"', **copy.deepcopy(bill)} if bill else None
+
+    async def post_bom(self, body: Record) -> Reply:
+        self._call("post_bom")
+        bom_id = body.get("id") or f"BOM-{body['material']}"
+        if bom_id in self.bills:
+            return _problem(409, "bom_exists", f"bill of material {bom_id!r} already exists")
+        if body["material"] not in self.materials:
+            return _problem(422, "unknown_material", f"material {body['material']!r} does not exist in plant")
+        if any(b["material"] == body["material"] and b["status"] == "active" for b in self.bills.values()):
+            return _problem(409, "active_bom_exists", f"material {body['material']} already has an active BOM")
+        bill = {"id": bom_id, "material": body["material"], "status": "active", "base_quantity": body["base_quantity"],
+                "base_unit": body.get("base_unit") or "mL", "version": 1, "changed_at": _now(),
+                "items": _items(body["items"])}
+        self.bills[bom_id] = bill
+        self.emit("bom_created", body.get("user", "RFC_FAKE"), "bom", bom_id, bill, None, body.get("reason"))
+        return Reply(201, await self.bom(bom_id), '"1"')
+
+    async def patch_bom(self, bom_id: str, body: Record, if_match: str) -> Reply:
+        self._call("patch_bom")
+        bill = self.bills.get(bom_id)
+        if bill is None:
+            return _problem(404, "unknown_bom", f"bill of material {bom_id!r} does not exist")
+        if if_match != f'"{bill["version"]}"':
+            return _problem(412, "etag_mismatch", f"BOM {bom_id} was changed by someone else")
+        old = bill["items"]
+        bill["items"] = _items(body["items"])
+        if body.get("base_quantity") is not None:
+            bill["base_quantity"] = body["base_quantity"]
+        bill["version"] += 1
+        self.emit("bom_changed", body.get("user", "RFC_FAKE"), "bom", bom_id, bill, {"items": (old, bill["items"])},
+                  body.get("reason"))
+        return Reply(200, await self.bom(bom_id), f'"{bill["version"]}"')
+
     async def probe(self) -> bool:
         return not self.down
 
     async def close(self) -> None:
         return None
+
+
+def _items(items: list[Record]) -> list[Record]:
+    return [{"item": f"{10 * (n + 1):04d}", "material": i["material"], "quantity": i["quantity"], "unit": i["unit"]}
+            for n, i in enumerate(items)]
 
 
 def _problem(status: int, code: str, detail: str) -> Reply:

@@ -25,7 +25,7 @@ from storage.cursors import CursorStore
 log = logging.getLogger(__name__)
 CURSOR = "adapter.erp.change_feed"
 OPENING_BOMS = "adapter.erp.opening_boms"
-NO_EVENT = frozenset({"production_order_status_changed"})  # mappings/erp/README.md: no canonical event
+NO_EVENT = frozenset({"production_order_status_changed", "material_created"})  # mappings/erp/README.md
 BOM_MAPPING = "erp/bom_changed"
 
 

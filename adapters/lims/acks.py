@@ -82,3 +82,20 @@ def read_ack(raw: bytes) -> AckReading:
     code = err[3].split(message.delimiters.component)[0] if err is not None and len(err) > 3 else None
     text = message.delimiters.decode(err[8]) if err is not None and len(err) > 8 and err[8] else None
     return AckReading(msa[1], code or None, text or (msa[3] if len(msa) > 3 and msa[3] else None))
+
+
+
+def refusals(raw: bytes) -> list[str]:
+    """Why an answer (an MFK) refuses: every ERR-8 text, else '<MFA-2>: <reason>' of each record not posted."""
+    message = parse_hl7(raw)
+    d, comp = message.delimiters, message.delimiters.component
+    errors = [d.decode(s[8]) for s in message.segments if s[0] == "ERR" and len(s) > 8 and s[8]]
+    if errors:
+        return errors
+    found = []
+    for mfa in (s for s in message.segments if s[0] == "MFA"):
+        status = mfa[4].split(comp) if len(mfa) > 4 else [""]
+        if status[0] != "S":
+            reason = d.decode(status[1]) if len(status) > 1 and status[1] else status[0] or "?"
+            found.append(f"{d.decode(mfa[2]) if len(mfa) > 2 else '?'}: {reason}")
+    return found

@@ -1,4 +1,5 @@
-"""The LIMS adapter: ORU^R01 results in over MLLP, OML^O21 orders out, the LIMS audit trail relayed."""
+"""The LIMS adapter: ORU^R01 results in over MLLP, OML^O21 orders and MFN^M08/M09 test master data out, the LIMS
+audit trail relayed."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The MES adapter: the change feed and audit trail followed over REST, batch commands out, BatchML records.
 
 Inbound, two pollers read `GET /events` and `GET /audit` after their persisted cursors; outbound, the
-command executor runs HoldBatch, ResumeBatch, RecordQcSummary and AttachExternalReference; batch
-production records are exported from and imported as B2MML/BatchML V0700, validated with MESA's XSD.
+command executor runs HoldBatch, ResumeBatch, RecordQcSummary, AttachExternalReference and
+ProvisionMasterRecipe; batch production records are exported from and imported as B2MML/BatchML V0700,
+validated with MESA's XSD.
 """
 
 from __future__ import annotations

@@ -69,6 +69,10 @@ class MesHttpClient:
     async def master_batch_record(self, mbr_id: str) -> dict[str, Any]:
         return self._object(await self._json("GET", f"/master-batch-records/{quote(mbr_id, safe='')}"))
 
+    async def create_master_batch_record(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        response = await self._send("POST", "/master-batch-records", body=body)
+        return self._object(self._parse(response, "POST", "/master-batch-records")), response.status_code == 201
+
     async def transition(self, batch_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._object(await self._json("POST", f"{_batch(batch_id)}/transitions", body=body))
 
@@ -113,7 +117,9 @@ class MesHttpClient:
         return response
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = await self._send(method, path, **kwargs)
+        return self._parse(await self._send(method, path, **kwargs), method, path)
+
+    def _parse(self, response: httpx.Response, method: str, path: str) -> Any:
         try:
             return response.json()
         except ValueError:  # e.g. a body cut off in transit: asking again is the remedy

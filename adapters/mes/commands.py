@@ -6,6 +6,8 @@ redelivery after a crash), so each handler makes "already done" a success rather
 - AttachExternalReference: on 409 the batch's references are re-read; the same one attached is success.
 - RecordQcSummary: the MES has no idempotency key, so its summaries are read first and an identical
   one (same results) is answered as recorded instead of being recorded twice.
+- ProvisionMasterRecipe: the MES recognises content it holds (200 with that version) and versions
+  anything else itself, so posting again is safe; an older or conflicting recipe version is its 409.
 Anything else the MES refuses is a PermanentError with the problem's detail (code: its type).
 """
 
@@ -15,7 +17,13 @@ from typing import Any
 
 from adapters.framework.commands import Handler, Outcome
 from adapters.mes.api import MesApi, MesProblem
-from canonical_model.commands.mes import AttachExternalReference, HoldBatch, RecordQcSummary, ResumeBatch
+from canonical_model.commands.mes import (
+    AttachExternalReference,
+    HoldBatch,
+    ProvisionMasterRecipe,
+    RecordQcSummary,
+    ResumeBatch,
+)
 from canonical_model.envelope import Envelope
 from mappings.engine.catalog import Catalog
 from mappings.engine.errors import TranslationError
@@ -32,7 +40,8 @@ class MesCommands:
     def handlers(self) -> dict[str, Handler]:
         return {HoldBatch.ce_type(): self.hold, ResumeBatch.ce_type(): self.resume,
                 RecordQcSummary.ce_type(): self.record_qc_summary,
-                AttachExternalReference.ce_type(): self.attach_reference}
+                AttachExternalReference.ce_type(): self.attach_reference,
+                ProvisionMasterRecipe.ce_type(): self.provision_master_recipe}
 
     async def hold(self, command: Envelope[Any]) -> Outcome:
         return await self._transition(command, "mes/hold_batch", "on_hold", "put on hold")
@@ -85,6 +94,20 @@ class MesCommands:
                 raise
             ref, detail = found[0], f"{':'.join(map(str, key))} was already attached to batch {batch_id}"
         return Outcome(detail=detail, references={"reference_id": str(ref.get("reference_id"))})
+
+    async def provision_master_recipe(self, command: Envelope[Any]) -> Outcome:
+        client, body = self._api(), self._render("mes/provision_master_recipe", command)
+        record, created = await client.create_master_batch_record(body)
+        held = f"master batch record {record.get('id')} version {record.get('version')}"
+        recipe = f"recipe {body.get('id')} version {body.get('recipe_version')}"
+        if created:
+            detail = f"{held} created from {recipe}"
+        else:
+            status = "" if record.get("status") == "approved" else f", {record.get('status')}"
+            detail = f"the MES already held {recipe} as {held}{status}; nothing changed"
+        return Outcome(detail=detail, references={"master_batch_record_id": str(record.get("id")),
+                                                  "master_batch_record_version": str(record.get("version")),
+                                                  "transfer_id": command.data.transfer_id})
 
     def _api(self) -> MesApi:
         if self.client is None:

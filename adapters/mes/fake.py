@@ -22,6 +22,7 @@ TRANSITIONS = {"release": ({"created"}, "released"), "start": ({"released"}, "in
                "complete": ({"in_execution"}, "completed"), "abort": ({"in_execution", "on_hold"}, "aborted"),
                "cancel": ({"created", "released"}, "cancelled")}
 
+UNITS = {"CP-1", "SEL-101", "BR-101", "CW-101", "FF-101", "CRF-101"}
 MASTER_BATCH_RECORD: dict[str, Any] = {
     "id": "MR-CART19", "version": 3, "status": "approved", "product": "CART-19",
     "steps": [{"step_id": "PH-0501", "name": "Expand", "unit_procedure": "Expansion", "equipment_id": "BR-101",
@@ -39,6 +40,7 @@ class FakeMesClient:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []  # (operation, batch id, body) of every write
         self.down = False
         self.duplicate_feed = False
+        self.master_records: dict[str, list[dict[str, Any]]] = {}  # id -> versions, oldest first
 
     # scenario helpers (what the shop floor does)
     def create_batch(self, batch_id: str, user: str = "sup.kchen") -> dict[str, Any]:
@@ -105,6 +107,26 @@ class FakeMesClient:
         if mbr_id != MASTER_BATCH_RECORD["id"]:
             raise MesProblem(404, f"master batch record {mbr_id} not found", "not-found")
         return copy.deepcopy(MASTER_BATCH_RECORD)
+
+    async def create_master_batch_record(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Versions by content like the MES: what it holds is answered again; a unit it lacks is a 422."""
+        self._reachable()
+        if unknown := sorted(set(body.get("equipment_binding", {}).values()) - UNITS):
+            raise MesProblem(422, f"{unknown[0]!r} is not equipment of this plant", "unknown-equipment")
+        content = {k: v for k, v in body.items() if k not in ("reason", "user")}
+        versions = self.master_records.setdefault(body["id"], [])
+        for held in versions:
+            if held["content"] == content:
+                return copy.deepcopy(held["record"]), False
+        self.calls.append(("master_batch_record", body["id"], body))
+        for held in versions:
+            held["record"]["status"] = "superseded"
+        record = {"id": body["id"], "version": len(versions) + 1, "status": "approved", "product": body["product"],
+                  "recipe_version": body.get("recipe_version")}
+        versions.append({"content": content, "record": record})
+        self._audit(ACCOUNT, "create", "master_batch_record", body["id"], "version", len(versions) - 1 or None,
+                    record["version"], body.get("reason"))
+        return copy.deepcopy(record), True
 
     async def transition(self, batch_id: str, body: dict[str, Any]) -> dict[str, Any]:
         batch, action = self._batch(batch_id), body.get("action", "")

@@ -1,4 +1,4 @@
-"""Commands to the ERP: lot disposition, inventory postings and production orders.
+"""Commands to the ERP: lot disposition, inventory postings, production orders and master data.
 
 `expected_version` is optimistic concurrency: the ERP refuses the change if the lot changed since
 the caller read it (an etag), so a release decided on stale data cannot be executed.
@@ -12,8 +12,9 @@ from pydantic import Field, model_validator
 
 from canonical_model.base import Identifier, Quantity, SourceSystem, UtcDateTime
 from canonical_model.inventory import TransactionKind, check_movement
-from canonical_model.material import DispositionDecision
+from canonical_model.material import DispositionDecision, Material
 from canonical_model.messages import Command
+from canonical_model.process_definition import Bom
 
 
 class _ErpCommand(Command):
@@ -82,4 +83,35 @@ class CreateProductionOrder(_ErpCommand):
     def _positive(self) -> CreateProductionOrder:
         if self.quantity.value <= 0:
             raise ValueError("quantity: must be > 0")
+        return self
+
+
+class ProvisionMaterials(_ErpCommand):
+    """Create the material masters of a transferred process and, optionally, its product's BOM.
+
+    BOM lines are quantities per batch, while an ERP explodes a BOM by order quantity over the BOM's
+    base quantity: `batch_quantity` (how much product one batch makes) is that base quantity.
+    """
+
+    NAME: ClassVar[str] = "provision_materials"
+    transfer_id: Identifier = Field(description="Tech transfer the materials come with")
+    materials: tuple[Material, ...] = Field(default=(), description="Material masters, in this site's codes")
+    bom: Bom | None = Field(default=None, description="Bill of materials of the product, in this site's codes")
+    batch_quantity: Quantity | None = Field(default=None, description="Product one batch makes; required with bom")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ProvisionMaterials:
+        if not self.materials and self.bom is None:
+            raise ValueError("materials or bom: give at least one")
+        ids = [m.material_id for m in self.materials]
+        if len(set(ids)) != len(ids):
+            raise ValueError("materials: material ids must be unique")
+        if self.bom is not None and self.batch_quantity is None:
+            raise ValueError("batch_quantity: required with a bom (it is the BOM's base quantity)")
+        if self.batch_quantity is not None and self.batch_quantity.value <= 0:
+            raise ValueError("batch_quantity: must be > 0")
+        if self.bom is not None:
+            lines = [line.material_id for line in self.bom.lines]
+            if len(set(lines)) != len(lines):
+                raise ValueError("bom.lines: a material may appear once")
         return self

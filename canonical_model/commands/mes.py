@@ -1,4 +1,4 @@
-"""Commands to the MES: hold and resume batches, record QC summaries, attach references."""
+"""Commands to the MES: hold and resume batches, record QC summaries, attach references, provision recipes."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from canonical_model.base import Identifier, SourceSystem, SystemName
+from canonical_model.base import Identifier, Quantity, SourceSystem, SystemName
 from canonical_model.messages import Command
+from canonical_model.process_definition import BomLine
+from canonical_model.recipe import MasterRecipe
 from canonical_model.test_result import TestResult
 
 
@@ -61,3 +63,31 @@ class AttachExternalReference(_MesCommand):
     ] = Field(description="Type of the referenced record")
     reference_id: Identifier = Field(description="Id of the referenced record")
     url: str | None = Field(default=None, min_length=1, description="Link to open the record, if any")
+
+
+class ProvisionMasterRecipe(_MesCommand):
+    """Create the master batch record of a transferred master recipe, its phases bound to this site's units.
+
+    ISA-88 master recipes name equipment classes; a master batch record names the units a step runs on,
+    so every class the recipe uses (unit procedures and phases) must be bound. The MES keeps its own
+    record versions: the same recipe sent again is recognised, a changed one becomes a new version.
+    """
+
+    NAME: ClassVar[str] = "provision_master_recipe"
+    transfer_id: Identifier = Field(description="Tech transfer the recipe comes with")
+    master_recipe: MasterRecipe = Field(description="The approved master recipe, in this site's codes")
+    equipment_binding: dict[str, Identifier] = Field(
+        min_length=1, description="Equipment class -> unit of this site, e.g. {'bioreactor': 'BR-101'}")
+    planned_quantity: Quantity | None = Field(default=None, description="Planned output of one batch")
+    bill_of_materials: tuple[BomLine, ...] = Field(default=(), description="Components per batch, in site codes")
+
+    @model_validator(mode="after")
+    def _every_class_bound(self) -> ProvisionMasterRecipe:
+        used = {up.unit_class for up in self.master_recipe.unit_procedures} | {
+            phase.equipment_class for up in self.master_recipe.unit_procedures for op in up.operations
+            for phase in op.phases if phase.equipment_class is not None}
+        if unbound := sorted(used - set(self.equipment_binding)):
+            raise ValueError(f"equipment_binding: no unit for equipment class(es) {', '.join(unbound)}")
+        if self.planned_quantity is not None and self.planned_quantity.value <= 0:
+            raise ValueError("planned_quantity: must be > 0")
+        return self

@@ -61,14 +61,30 @@ def change_order_status(store: ErpStore, order: dict[str, Any], status: str, use
     return order
 
 
-def change_bom(store: ErpStore, bom: dict[str, Any], items: list[dict[str, Any]], user: str,
-               reason: str) -> dict[str, Any]:
+def check_items(store: ErpStore, items: list[dict[str, Any]]) -> None:
+    """Every component is a material of the plant, in a unit convertible to its base unit."""
     for item in items:
         store.material(item["material"])
         convert(item["quantity"], item["unit"], store.materials[item["material"]]["base_unit"])
+
+
+def numbered(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """BOM items as SAP numbers them: 0010, 0020, ..."""
+    return [{"item": f"{10 * (n + 1):04d}", "material": i["material"], "quantity": i["quantity"], "unit": i["unit"]}
+            for n, i in enumerate(items)]
+
+
+def change_bom(store: ErpStore, bom: dict[str, Any], items: list[dict[str, Any]], user: str,
+               reason: str, base_quantity: float | None = None, base_unit: str | None = None) -> dict[str, Any]:
+    check_items(store, items)
+    changes: dict[str, tuple[Any, Any]] = {}
+    if base_quantity is not None:
+        base = convert(base_quantity, base_unit or bom["base_unit"], bom["base_unit"])
+        if base != bom["base_quantity"]:
+            changes["base_quantity"] = (bom["base_quantity"], base)
+            bom["base_quantity"] = base
     old = bom["items"]
-    bom["items"] = [{"item": f"{10 * (n + 1):04d}", "material": i["material"], "quantity": i["quantity"],
-                     "unit": i["unit"]} for n, i in enumerate(items)]
+    bom["items"] = numbered(items)
     store.touch(bom)
-    store.emit("bom_changed", user, "bom", bom["id"], bom, {"items": (old, bom["items"])}, reason)
+    store.emit("bom_changed", user, "bom", bom["id"], bom, {"items": (old, bom["items"]), **changes}, reason)
     return bom

@@ -110,5 +110,38 @@ class BomChange(Strict):
         {"items": [{"material": "MAT-LVV", "quantity": 2.5, "unit": "mL"}], "reason": "ECN-0007 vector volume"}]})
 
     items: list[BomItemIn] = Field(min_length=1, max_length=50)
+    base_quantity: Quantity | None = Field(None, description="New base quantity (the items are for this much)")
+    base_unit: Unit | None = Field(None, description="Unit of base_quantity; the product's base unit if omitted")
+    reason: Text
+    user: UserId | None = None
+
+
+MaterialClass = Literal["starting_material", "raw_material", "intermediate", "consumable", "packaging",
+                        "final_product"]
+
+
+class MaterialCreate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"id": "MAT-IL2", "name": "Interleukin-2, recombinant", "material_class": "raw_material", "base_unit": "mL",
+         "reason": "new raw material for process change CC-0012"}]})
+
+    id: Id
+    name: Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    material_class: MaterialClass = Field(description="Decides the SAP material type (ROH, HALB, VERP, FERT)")
+    base_unit: Unit
+    reason: Text | None = None
+    user: UserId | None = None
+
+
+class BomCreate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"id": "BOM-MAT-IL2X", "material": "MAT-CART", "base_quantity": 140.0, "base_unit": "mL",
+         "items": [{"material": "MAT-LVV", "quantity": 2.0, "unit": "mL"}], "reason": "new product BOM"}]})
+
+    id: Id | None = Field(None, description="Defaults to BOM-<material>")
+    material: Id = Field(description="The product the BOM makes")
+    base_quantity: Quantity = Field(description="Quantity of product the items are for (one batch)")
+    base_unit: Unit | None = Field(None, description="Unit of base_quantity; the product's base unit if omitted")
+    items: list[BomItemIn] = Field(min_length=1, max_length=50)
     reason: Text
     user: UserId | None = None

@@ -116,7 +116,7 @@ class ChangeRecord(BaseModel):
     seq: int
     type: str = Field(description="lot_created, lot_status_changed, usage_decision_posted, "
                       "inventory_transaction_posted, production_order_created, production_order_status_changed, "
-                      "bom_changed")
+                      "material_created, bom_created, bom_changed")
     at: str
     user: str
     object_type: str

@@ -7,7 +7,8 @@ from typing import Any
 from simulators import reference
 
 # SAP material types: ROH raw material, VERP packaging, FERT finished product
-MATERIAL_TYPES = {"starting_material": "ROH", "raw_material": "ROH", "consumable": "VERP", "final_product": "FERT"}
+MATERIAL_TYPES = {"starting_material": "ROH", "raw_material": "ROH", "intermediate": "HALB", "consumable": "VERP",
+                  "packaging": "VERP", "final_product": "FERT"}
 STOCK_TYPES = {"released": "unrestricted", "quarantine": "quality_inspection", "blocked": "blocked",
                "rejected": "blocked"}
 PLANT, STORAGE_LOCATION = reference.SITE["id"], "1000"

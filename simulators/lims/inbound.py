@@ -1,6 +1,7 @@
 """What the LIMS answers to each inbound MLLP frame.
 
-Accepted: OML^O21 (answered ACK^O21^ACK) and the audit query QBP^Z99 (answered RSP^Z99). Everything
+Accepted: OML^O21 (answered ACK^O21^ACK), the audit query QBP^Z99 (answered RSP^Z99) and the test master
+files MFN^M08/M09 (answered MFK^M08/M09, see mfn.py). Everything
 else is answered, never dropped: AR with ERR for a broken envelope or header (no MSH, odd delimiters,
 missing MSH-9/10/12, unsupported version 2.x other than 2.5/2.5.1, processing id other than P/D/T) or an
 unsupported message type or event; AE with ERR for order content the LIMS cannot take. MSA-2 echoes
@@ -15,6 +16,7 @@ from simulators.common.base import SimContext
 from simulators.lims.acks import Hl7Error, Peer, ack
 from simulators.lims.hl7v2 import DELIMITERS, Message, parse
 from simulators.lims.lab import Lab
+from simulators.lims.mfn import answer_master_file
 from simulators.lims.mllp import Frame
 from simulators.lims.oml import read_order
 from simulators.lims.query import answer_audit_query
@@ -98,10 +100,19 @@ class Inbound:
             return self._order(msg, peer)
         if (kind, trigger) == ("QBP", "Z99"):
             return answer_audit_query(msg, peer, self.ctx.audit, self._control_id(), self.ctx.clock.now())
-        if kind in ("OML", "QBP"):
+        if (kind, trigger) in (("MFN", "M08"), ("MFN", "M09")):
+            return self._master_file(msg, peer)
+        if kind in ("OML", "QBP", "MFN"):
             return self.nak(peer, [Hl7Error("201", f"event {kind}^{trigger} is not supported", ("MSH", 1, 9, 2))])
         return self.nak(peer, [Hl7Error("200", f"message type {kind}^{trigger} is not supported; this LIMS accepts "
-                                        "OML^O21 and QBP^Z99", ("MSH", 1, 9))])
+                                        "OML^O21, QBP^Z99 and MFN^M08/M09", ("MSH", 1, 9))])
+
+    def _master_file(self, msg: Message, peer: Peer) -> str:
+        text, changed = answer_master_file(msg, peer, self.store.catalog, self.ctx.audit, self._control_id(),
+                                           self.ctx.clock.now())
+        if changed:
+            self.store.save()
+        return text
 
     def _order(self, msg: Message, peer: Peer) -> str:
         head = msg.msh

@@ -35,6 +35,8 @@ class LimsStore:
             self.data.setdefault(key, value)
         for key, value in DEFAULT_SETTINGS.items():
             self.settings.setdefault(key, value)
+        for key, value in seed_catalog().items():  # master data added since the state was written
+            self.catalog.setdefault(key, value)
 
     @property
     def data(self) -> dict[str, Any]:

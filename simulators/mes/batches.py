@@ -55,6 +55,10 @@ def create_batch(store: MesStore, batch_id: str | None, mbr_id: str, user: str |
     mbr = store.master_batch_record(mbr_id, missing=Unprocessable)
     if mbr["status"] != "approved":
         raise Conflict("master-batch-record-not-approved", f"{mbr_id} is {mbr['status']}, not approved")
+    planned = planned_quantity or (dict(mbr["planned_quantity"]) if mbr.get("planned_quantity") else None)
+    if planned is None:
+        raise Unprocessable("planned-quantity-required", f"{mbr_id} version {mbr['version']} names no planned "
+                            "quantity; give planned_quantity")
     batch_id = batch_id or _new_batch_id(store, mbr["batch_id_prefix"])
     if batch_id in store.data["batches"]:
         raise Conflict("batch-exists", f"batch {batch_id!r} already exists")
@@ -62,7 +66,7 @@ def create_batch(store: MesStore, batch_id: str | None, mbr_id: str, user: str |
     batch = {
         "batch_id": batch_id, "master_batch_record_id": mbr["id"], "master_batch_record_version": mbr["version"],
         "product": mbr["product"], "lot": reference.lot_for_batch(batch_id), "state": "created",
-        "planned_quantity": planned_quantity or dict(mbr["planned_quantity"]),
+        "planned_quantity": planned,
         "created_at": now, "created_by": actor, "released_at": None, "started_at": None, "ended_at": None,
         "hold_reason": None, "starting_material_lot": starting_material_lot(batch_id),
         "steps": [_step(s) for s in mbr["steps"]], "consumptions": [], "samples": [], "qc_summaries": [],

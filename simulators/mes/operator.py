@@ -29,14 +29,27 @@ def open_step(batch: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _open_ended(rng: random.Random, lo: float | None, hi: float | None, sp: float | None) -> float:
+    """Around the set point (else the middle, else the one limit), kept within the limits there are."""
+    known = [x for x in (lo, hi) if x is not None]
+    center = sp if sp is not None else sum(known) / len(known) if known else 1.0
+    spread = (hi - lo) / 12 if lo is not None and hi is not None else abs(center) * 0.02 or 0.1
+    value = rng.gauss(center, spread)
+    value = max(value, lo) if lo is not None else value
+    return round(min(value, hi) if hi is not None else value, 3)
+
+
 class Operator:
     def __init__(self, store: MesStore, seed: int) -> None:
         self.store, self.seed = store, seed
 
     def _value(self, batch_id: str, step_id: str, param: dict[str, Any]) -> float:
         rng = random.Random(f"{self.seed}:{batch_id}:{step_id}:{param['name']}")
-        spread = (param["hi"] - param["lo"]) / 12
-        return round(min(float(param["hi"]), max(float(param["lo"]), rng.gauss(param["sp"], spread))), 3)
+        lo, hi, sp = param.get("lo"), param.get("hi"), param.get("sp")
+        if lo is None or hi is None or sp is None:  # an open-ended parameter of a provisioned record
+            return _open_ended(rng, lo, hi, sp)
+        spread = (hi - lo) / 12
+        return round(min(float(hi), max(float(lo), rng.gauss(sp, spread))), 3)
 
     def _lot_for(self, batch_id: str, material: str, quantity: float) -> str:
         if material == STARTING_MATERIAL:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from simulators.mes import records
+from simulators.mes import masters, records
+from simulators.mes.master_models import MasterBatchRecordCreate
 from simulators.mes.models import LotStatusChange
 from simulators.mes.schemas import Lot, MasterBatchRecord
 from simulators.mes.store import MesStore
@@ -20,9 +21,34 @@ def master_routes(store: MesStore) -> APIRouter:
         """Approved master batch records (the recipe as the MES executes it)."""
         return list(store.data["master_batch_records"].values())
 
+    @router.post("/master-batch-records", status_code=201, response_model=MasterBatchRecord,
+                 responses={200: {"model": MasterBatchRecord, "description": "This content is held already: "
+                                                                          "that version, unchanged"}})
+    async def create_master_batch_record(body: MasterBatchRecordCreate, response: Response) -> Any:
+        """Make a master batch record (or its next version) from an ISA-88 recipe bound to this plant's units.
+
+        The same content again answers 200 with the version holding it; 409 for an older or conflicting
+        recipe version or another product under the id; 422 for units or classes the plant lacks.
+        """
+        record, created = masters.create_version(store, body)
+        response.status_code = 201 if created else 200
+        response.headers["Location"] = f"/master-batch-records/{record['id']}/versions/{record['version']}"
+        return record
+
     @router.get("/master-batch-records/{mbr_id}", response_model=MasterBatchRecord)
     async def get_master_batch_record(mbr_id: str) -> Any:
+        """The current (latest) version."""
         return store.master_batch_record(mbr_id)
+
+    @router.get("/master-batch-records/{mbr_id}/versions", response_model=list[MasterBatchRecord])
+    async def list_master_batch_record_versions(mbr_id: str) -> Any:
+        """Every version, oldest first; earlier ones are superseded."""
+        store.master_batch_record(mbr_id)
+        return masters.versions(store, mbr_id)
+
+    @router.get("/master-batch-records/{mbr_id}/versions/{version}", response_model=MasterBatchRecord)
+    async def get_master_batch_record_version(mbr_id: str, version: int) -> Any:
+        return masters.version_of(store, mbr_id, version)
 
     @router.get("/equipment")
     async def list_equipment() -> list[dict[str, Any]]:

@@ -29,11 +29,11 @@ class QuantityOut(Out):
 
 class Parameter(Out):
     name: str
-    sp: float
-    lo: float
-    hi: float
+    sp: float | None = None
+    lo: float | None = None
+    hi: float | None = None
     unit: str
-    class_: str = Field(alias="class", description="CPP, CQA or KPP")
+    class_: str = Field(alias="class", description="CPP, CQA, KPP or non-critical")
     value: float | None = None
     in_range: bool | None = None
     recorded_at: Timestamp | None = None
@@ -67,6 +67,7 @@ class Step(Out):
     name: str
     unit_procedure_id: str
     unit_procedure: str
+    operation: str | None = None
     equipment_id: str
     critical: bool = Field(description="Has a CPP/CQA parameter: needs a second-person 'verified' signature")
     state: str = Field(description="pending, in_progress or completed")
@@ -167,6 +168,7 @@ class MasterStep(Out):
     name: str
     unit_procedure_id: str
     unit_procedure: str
+    operation: str | None = Field(default=None, description="ISA-88 operation the phase belongs to")
     equipment_id: str
     critical: bool
     parameters: list[dict[str, Any]]
@@ -177,13 +179,17 @@ class MasterStep(Out):
 class MasterBatchRecord(Out):
     id: str
     version: int
-    status: str
+    status: str = Field(description="approved, or superseded by a later version")
     product: str
     product_name: str
     batch_id_prefix: str
-    planned_quantity: QuantityOut
+    planned_quantity: QuantityOut | None = Field(description="None: a batch must give its planned quantity")
     bill_of_materials: list[PlannedMaterial]
     steps: list[MasterStep]
+    recipe_version: int | None = Field(default=None, description="Version of the recipe it was made from")
+    description: str | None = None
+    created_at: Timestamp | None = None
+    created_by: str | None = None
 
 
 class Lot(Out):

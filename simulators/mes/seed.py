@@ -67,5 +67,6 @@ def seed_document() -> dict[str, Any]:
         "materials": {m["id"]: dict(m) for m in reference.MATERIALS},
         "lots": {lot["id"]: {**lot, "remaining": lot["quantity"]} for lot in reference.LOTS},
         "master_batch_records": {reference.MASTER_RECIPE["id"]: master_batch_record(reference.MASTER_RECIPE)},
+        "master_batch_record_history": {},
         "batches": {},
     }

@@ -73,8 +73,9 @@ def record_parameter(store: MesStore, batch_id: str, step_id: str, name: str, va
         raise Conflict("already-recorded", f"{name} is already recorded ({param['value']}); a correction "
                        "needs a reason")
     old = param["value"]
-    param.update(value=value, in_range=param["lo"] <= value <= param["hi"], recorded_at=store.now(),
-                 recorded_by=actor)
+    lo, hi = param.get("lo"), param.get("hi")  # an open-ended range has one limit (or none)
+    param.update(value=value, in_range=(lo is None or lo <= value) and (hi is None or value <= hi),
+                 recorded_at=store.now(), recorded_by=actor)
     store.change(actor, "correct" if old is not None else "record", "parameter", f"{batch_id}/{step_id}/{name}",
                  changes={"value": (old, value)}, reason=reason, event="parameter_recorded", batch_id=batch_id,
                  data={"step_id": step_id, "name": name, "value": value, "unit": unit, "in_range": param["in_range"],

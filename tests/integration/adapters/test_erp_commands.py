@@ -10,10 +10,16 @@ from nats.aio.client import Client
 
 from adapters.erp.adapter import ErpRestAdapter
 from canonical_model.base import Quantity
-from canonical_model.commands.erp import CreateProductionOrder, PostInventoryTransaction, ReleaseLot, SetLotDisposition
+from canonical_model.commands.erp import (
+    CreateProductionOrder,
+    PostInventoryTransaction,
+    ProvisionMaterials,
+    ReleaseLot,
+    SetLotDisposition,
+)
 from canonical_model.envelope import Envelope
 from messaging.publisher import Publisher
-from messaging.streams import EVENTS
+from messaging.streams import AUDIT, EVENTS
 
 from .conftest import eventually, stream_messages
 from .test_erp_inbound import ErpStack, erp, wait_for
@@ -136,3 +142,69 @@ async def test_a_production_order_is_created_once_per_batch_through_503s_and_cut
     orders = [o for o in erp.sim.store.orders.values() if o["batch_id"] == f"CART-{token}"]
     assert len(orders) == 1 and orders[0]["lot"] == f"L-CART-{token}"
     assert second["data"]["references"]["production_order_id"] == orders[0]["id"]
+
+
+def provision(token: str, **changes: Any) -> ProvisionMaterials:
+    product = f"MAT-P{token}"
+    materials = [(f"MAT-R{token}", "Interleukin-2", "raw"), ("MAT-LVV", "Lentiviral vector", "raw"),
+                 (product, f"Product {token}", "final")]
+    data = {"transfer_id": f"TT-{token}",
+            "materials": [{"material_id": m, "name": n, "material_class": c, "unit": "mL"} for m, n, c in materials],
+            "bom": {"bom_id": f"BOM-{product}", "product": product, "version": 1, "valid_from": "2026-12-01T00:00:00Z",
+                    "lines": [{"material_id": f"MAT-R{token}", "quantity": {"value": 1.0, "unit": "mL"}},
+                              {"material_id": "MAT-LVV", "quantity": {"value": 2.0, "unit": "mL"}, "scalable": False}]},
+            "batch_quantity": {"value": 140.0, "unit": "mL"}, **changes}
+    return ProvisionMaterials.model_validate(data)
+
+
+@pytest.mark.requirement("FRS-001")
+async def test_transferred_materials_and_their_bom_are_created_once(erp: ErpStack, nc: Client, token: str) -> None:
+    reply = await execute(nc, wrap(provision(token)))
+    assert succeeded(reply), reply
+    refs = reply["data"]["references"]
+    assert refs["materials_created"] == f"MAT-R{token},MAT-P{token}" and refs["materials_held"] == "MAT-LVV"
+    assert (refs["bom_id"], refs["bom_version"], refs["transfer_id"]) == (f"BOM-MAT-P{token}", "1", f"TT-{token}")
+    store = erp.sim.store
+    assert store.materials[f"MAT-P{token}"]["material_type"] == "FERT"
+    assert [(i["material"], i["quantity"]) for i in store.boms[f"BOM-MAT-P{token}"]["items"]] == [
+        (f"MAT-R{token}", 1.0), ("MAT-LVV", 2.0)]
+    again = await execute(nc, wrap(provision(token)))
+    assert succeeded(again) and again["data"]["references"]["materials_held"] == f"MAT-R{token},MAT-LVV,MAT-P{token}"
+    assert store.boms[f"BOM-MAT-P{token}"]["version"] == 1
+    (published,) = await wait_for(nc, lambda e: e["type"].endswith("bom_published.v1")
+                                  and e["subject"] == f"bom/BOM-MAT-P{token}", 1)
+    assert published["data"]["bom"]["product"] == f"MAT-P{token}"
+
+    async def native() -> list[dict[str, Any]]:
+        return [e for e in await stream_messages(nc, AUDIT.name, "gxp.audit.erp")
+                if e["data"]["record"].get("correlation", {}).get("transfer_id") == f"TT-{token}"]
+    entries = await eventually(native)
+    assert {e["data"]["record"]["target_id"] for e in entries} >= {f"MAT-R{token}", f"BOM-MAT-P{token}"}
+
+
+async def test_a_changed_bom_is_an_engineering_change_and_a_unit_clash_is_refused(erp: ErpStack, nc: Client,
+                                                                                  token: str) -> None:
+    assert succeeded(await execute(nc, wrap(provision(token))))
+    changed = provision(token).model_dump()
+    changed["bom"]["lines"][0]["quantity"]["value"] = 1.5
+    reply = await execute(nc, wrap(ProvisionMaterials.model_validate(changed)))
+    assert succeeded(reply) and reply["data"]["references"]["bom_version"] == "2"
+    assert "changed" in reply["data"]["detail"]
+    assert erp.sim.store.boms[f"BOM-MAT-P{token}"]["items"][0]["quantity"] == 1.5
+    clash = provision(token, bom=None, batch_quantity=None,
+                      materials=[{"material_id": "MAT-MED", "name": "Medium", "material_class": "raw", "unit": "mL"}])
+    refused = await execute(nc, wrap(clash))
+    assert refused["type"].endswith("command_failed.v1")
+    assert (refused["data"]["error_class"], refused["data"]["error_code"]) == ("permanent", "material_unit_differs")
+
+
+async def test_a_transferred_bom_changes_the_products_active_bom(erp: ErpStack, nc: Client, token: str) -> None:
+    bom = {"bom_id": f"BOM-SPONSOR-{token}", "product": "MAT-CART", "version": 1, "valid_from": "2026-12-01T00:00:00Z",
+           "lines": [{"material_id": "MAT-LVV", "quantity": {"value": 2.5, "unit": "mL"}},
+                     {"material_id": "MAT-BAG", "quantity": {"value": 2.0, "unit": "{each}"}}]}
+    reply = await execute(nc, wrap(ProvisionMaterials(transfer_id=f"TT-{token}", bom=bom,
+                                                      batch_quantity={"value": 140.0, "unit": "mL"})))
+    assert succeeded(reply) and reply["data"]["references"]["bom_id"] == "BOM-MAT-CART", reply["data"]
+    current = erp.sim.store.boms["BOM-MAT-CART"]
+    assert current["version"] == 2 and [i["material"] for i in current["items"]] == ["MAT-LVV", "MAT-BAG"]
+    assert f"BOM-SPONSOR-{token}" not in erp.sim.store.boms

@@ -15,7 +15,7 @@ from nats.aio.client import Client
 from adapters.base import AdapterPorts
 from adapters.lims.adapter import LimsHl7Adapter
 from adapters.lims.config import LimsAdapterConfig
-from canonical_model.commands.lims import PlaceTestOrder
+from canonical_model.commands.lims import PlaceTestOrder, ProvisionSpecifications
 from canonical_model.envelope import Envelope
 from messaging.dead_letters import list_dead_letters
 from messaging.publisher import Publisher
@@ -167,6 +167,68 @@ async def test_health_probes_without_side_effects(lims_stack: Any) -> None:
     health = await adapter.health()
     assert health.status == "up", health
     assert len(sim.ctx.audit.entries) == before
+
+
+async def run_command(nc: Client, data: Any) -> dict[str, Any]:
+    command = Envelope.wrap(data, source="/test", actor="service:test", sourcesystem="gxplink")
+    await Publisher(nc.jetstream()).publish(command)
+
+    async def replies() -> list[dict[str, Any]]:
+        return [e for e in await stream_messages(nc, EVENTS.name, "gxp.evt.lims.>")
+                if e["type"].startswith("io.gxplink.evt.lims.command_") and e.get("causationid") == command.id]
+    (reply,) = await eventually(replies, timeout=20)
+    return dict(reply)
+
+
+def specifications(token: str, viability_low: float = 75.0) -> ProvisionSpecifications:
+    release = {"spec_id": "SPEC-CART19-REL", "product": "CART-19", "version": 3, "limits": [
+        {"analyte": "VIABILITY", "low": viability_low, "unit": "%"},
+        {"analyte": f"IL{token[1:7].upper()}", "low": 10.0, "high": 90.0, "unit": "pg/mL"},
+        {"analyte": "STER", "text_criterion": "No growth"}]}
+    ipc = {"spec_id": f"SPEC-IPC-{token}", "product": "CART-19", "version": 1, "limits": [
+        {"analyte": "MYCO", "text_criterion": "Not detected"}]}
+    methods = [{"method_id": f"TM-IL-{token}", "name": "Interleukin by ELISA", "version": 2,
+                "analytes": [f"IL{token[1:7].upper()}"]}]
+    return ProvisionSpecifications(transfer_id=f"TT-{token}", specifications=(release, ipc),
+                                   analytical_methods=methods)
+
+
+@pytest.mark.requirement("FRS-001")
+async def test_specifications_and_methods_are_provisioned_as_master_files(lims_stack: Any, nc: Client,
+                                                                          token: str) -> None:
+    _, sim, _ = lims_stack
+    reply = await run_command(nc, specifications(token))
+    assert reply["type"].endswith("command_succeeded.v1"), reply["data"]
+    assert reply["data"]["detail"] == "LIMS posted 4 master file records (MFN^M08, MFN^M09)"
+    catalog, code = sim.store.catalog, f"IL{token[1:7].upper()}"
+    assert catalog["specification"]["version"] == 3 and catalog["tests"]["VIAB"]["lo"] == 75.0
+    assert catalog["tests"][code]["method_id"] == f"TM-IL-{token}"
+    assert catalog["methods"][f"TM-IL-{token}"]["version"] == 2
+    assert catalog["specifications"][f"SPEC-IPC-{token}"]["versions"]["1"]["limits"]["MYCO"]["text_spec"] == \
+        "Not detected"
+    again = await run_command(nc, specifications(token))  # another command, the same content: nothing changes
+    assert again["type"].endswith("command_succeeded.v1")
+
+    order = await sim.actions()["create_order"]({"batch_id": f"B-{token}", "tests": ["VIAB", code]})
+    await sim.actions()["release_results"]({"order_id": order["order_id"]})
+    results = (await sim.actions()["orders"]({"batch_id": f"B-{token}"}))["orders"][0]["results"]
+    assert results["VIAB"]["range"] == ">=75" and results[code]["range"] == "10-90" and results[code]["flag"] == "N"
+
+    async def native() -> list[dict[str, Any]]:
+        return [e for e in await stream_messages(nc, AUDIT.name, "gxp.audit.lims")
+                if f"change TT-{token}/" in (e["data"]["record"].get("reason") or "")]
+    entries = await eventually(native)
+    assert {e["data"]["record"]["target_type"] for e in entries} >= {"specification", "test", "method"}
+
+
+async def test_a_changed_approved_specification_is_refused_with_the_lims_reason(lims_stack: Any, nc: Client,
+                                                                               token: str) -> None:
+    _, sim, _ = lims_stack
+    assert (await run_command(nc, specifications(token)))["type"].endswith("command_succeeded.v1")
+    refused = await run_command(nc, specifications(token, viability_low=80.0))
+    assert refused["type"].endswith("command_failed.v1") and refused["data"]["error_class"] == "permanent"
+    assert "AE 205" in refused["data"]["detail"] and "holds other limits for VIAB" in refused["data"]["detail"]
+    assert sim.store.catalog["tests"]["VIAB"]["lo"] == 75.0
 
 
 async def _at_least(fetch: Callable[[], Any], n: int) -> list[dict[str, Any]]:

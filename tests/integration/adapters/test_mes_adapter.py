@@ -14,7 +14,13 @@ from adapters.base import AdapterPorts
 from adapters.mes.adapter import MesRestAdapter
 from adapters.mes.config import MesAdapterConfig
 from adapters.mes.feed import SKIPPED
-from canonical_model.commands.mes import AttachExternalReference, HoldBatch, RecordQcSummary, ResumeBatch
+from canonical_model.commands.mes import (
+    AttachExternalReference,
+    HoldBatch,
+    ProvisionMasterRecipe,
+    RecordQcSummary,
+    ResumeBatch,
+)
 from canonical_model.envelope import Envelope
 from canonical_model.test_result import TestResult
 from messaging.dead_letters import list_dead_letters
@@ -130,7 +136,7 @@ async def test_the_mes_audit_trail_is_relayed(mes: MesStack, nc: Client, token: 
     record = entry["data"]["record"]
     assert record["action"] == "hold" and record["correlation"]["batch_id"] == batch
     assert record["changes"][0] == {"field": "state", "old": "in_execution", "new": "on_hold"}
-    assert entry["mapping"] == "mes/audit_entry@1" and record["user_id"] == "sup.kchen"
+    assert entry["mapping"] == "mes/audit_entry@2" and record["user_id"] == "sup.kchen"
 
 
 @pytest.mark.requirement("FRS-001")
@@ -187,3 +193,51 @@ async def test_health_probes_without_side_effects(mes: MesStack) -> None:
     health = await adapter.health()
     assert health.status == "up", health
     assert (len(mes.sim.store.feed.records), len(mes.sim.store.audit.entries)) == (feed, audit)
+
+
+def provision(token: str, **changes: Any) -> ProvisionMasterRecipe:
+    recipe = {"recipe_id": f"MR-{token}", "version": 1, "product": f"P-{token}", "unit_procedures": [
+        {"name": "Expansion", "unit_class": "bioreactor", "operations": [{"name": "Expansion", "phases": [
+            {"name": "Expand", "equipment_class": "bioreactor", "parameters": [
+                {"name": "Temperature", "unit": "Cel", "set_point": {"value": 37.0, "unit": "Cel"}, "low": 36.0,
+                 "high": 38.0, "classification": "CPP"}]}]}]},
+        {"name": "Cryopreservation", "unit_class": "freezer", "operations": [{"name": "Freezing", "phases": [
+            {"name": "Controlled-rate freeze", "parameters": [
+                {"name": "End temperature", "unit": "Cel", "high": -80.0, "classification": "CPP"}]}]}]}]}
+    data = {"transfer_id": f"TT-{token}", "master_recipe": recipe, "planned_quantity": {"value": 140.0, "unit": "mL"},
+            "equipment_binding": {"bioreactor": "BR-101", "freezer": "CRF-101"}, **changes}
+    return ProvisionMasterRecipe.model_validate(data)
+
+
+@pytest.mark.requirement("FRS-001")
+async def test_a_transferred_recipe_becomes_a_master_batch_record_once(mes: MesStack, nc: Client, token: str) -> None:
+    await mes.start_adapter()
+    created = await run_command(nc, provision(token))
+    assert created["type"].endswith("command_succeeded.v1"), created["data"]
+    assert created["data"]["references"] == {"master_batch_record_id": f"MR-{token}",
+                                             "master_batch_record_version": "1", "transfer_id": f"TT-{token}"}
+    record = mes.sim.store.master_batch_record(f"MR-{token}")
+    assert [(s["step_id"], s["equipment_id"], s["critical"]) for s in record["steps"]] == [
+        ("PH-0101", "BR-101", True), ("PH-0201", "CRF-101", True)]
+    assert record["steps"][1]["parameters"][0] == {"name": "End temperature", "unit": "Cel", "sp": None, "lo": None,
+                                                   "hi": -80.0, "class": "CPP"}
+    again = await run_command(nc, provision(token))  # a new command with the same content
+    assert again["type"].endswith("command_succeeded.v1") and "nothing changed" in again["data"]["detail"]
+    assert len(mes.sim.store.data["master_batch_record_history"].get(f"MR-{token}", [])) == 0
+
+    async def native() -> list[dict[str, Any]]:
+        return [e for e in await stream_messages(nc, AUDIT.name, "gxp.audit.mes")
+                if e["data"]["record"]["target_id"] == f"MR-{token}"]
+    entries = await eventually(native)
+    assert entries and all(e["data"]["record"]["correlation"]["transfer_id"] == f"TT-{token}" for e in entries)
+    assert entries[0]["data"]["record"]["source_user"] == "svc-integration"
+
+
+async def test_a_recipe_on_units_the_plant_lacks_is_refused_permanently(mes: MesStack, nc: Client,
+                                                                        token: str) -> None:
+    await mes.start_adapter()
+    refused = await run_command(nc, provision(token, equipment_binding={"bioreactor": "BR-101",
+                                                                       "freezer": "BR-101"}))
+    assert refused["type"].endswith("command_failed.v1")
+    assert (refused["data"]["error_class"], refused["data"]["error_code"]) == ("permanent", "equipment-class-mismatch")
+    assert f"MR-{token}" not in mes.sim.store.data["master_batch_records"]

@@ -9,7 +9,13 @@ import pytest
 from adapters.mes.api import MesProblem
 from adapters.mes.commands import MesCommands
 from adapters.mes.fake import FakeMesClient
-from canonical_model.commands.mes import AttachExternalReference, HoldBatch, RecordQcSummary, ResumeBatch
+from canonical_model.commands.mes import (
+    AttachExternalReference,
+    HoldBatch,
+    ProvisionMasterRecipe,
+    RecordQcSummary,
+    ResumeBatch,
+)
 from canonical_model.envelope import Envelope
 from canonical_model.test_result import TestResult
 from mappings.engine.catalog import Catalog
@@ -132,4 +138,4 @@ async def test_without_a_mes_every_command_fails_permanently(catalog: Catalog) -
 
 def test_every_mes_command_has_a_handler(commands: MesCommands) -> None:
     assert set(commands.handlers()) == {c.ce_type() for c in (HoldBatch, ResumeBatch, RecordQcSummary,
-                                                               AttachExternalReference)}
+                                                               AttachExternalReference, ProvisionMasterRecipe)}
