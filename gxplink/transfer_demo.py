@@ -133,6 +133,25 @@ async def _acknowledged(nats_url: str, transfer_id: str, say: Any) -> list[dict[
         await nc.close()
 
 
+async def _recorded(data_dir: Path, transfer_id: str, outcome: str, timeout: float = 120.0) -> None:
+    """Wait until this side's audit writer has the final status in the store (the instance is stopped next)."""
+    from orchestrator.audit.query import trail
+
+    engine = make_engine(default_url(data_dir))
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            records = await trail(engine, transfer_id)
+            if any(r["action"] == "status_reported" and any(c.get("field") == "status" and c.get("new") == outcome
+                                                            for c in r["changes"]) for r in records):
+                return
+            await asyncio.sleep(0.5)
+        raise TimeoutError(f"{data_dir.name}'s audit trail did not record {transfer_id} {outcome} "
+                           f"within {timeout:.0f}s")
+    finally:
+        await engine.dispose()
+
+
 async def run(data_dir: Path, out: Console) -> None:
     def say(line: str) -> None:
         out.print(f"  {line}")
@@ -172,6 +191,8 @@ async def run(data_dir: Path, out: Console) -> None:
         outcome = final[-1]["status"]
         if outcome != "provisioned":
             raise RuntimeError(f"transfer {transfer_id} ended {outcome}: {final[-1].get('reasons')}")
+        for side in (sponsor_dir, cdmo_dir):
+            await _recorded(side, transfer_id, outcome)
         out.print(f"[green]transfer {transfer_id} provisioned at the CDMO[/] (MES master batch record, LIMS "
                   f"specifications and methods, ERP materials and BOM); the sponsor has the acknowledgement")
         out.print(f"  see it with: gxplink transfer status {transfer_id} --data-dir {sponsor_dir}")

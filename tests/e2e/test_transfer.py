@@ -5,6 +5,7 @@ QA, sent over the link, received and diffed by the CDMO; a tampered copy refused
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,7 @@ def test_transfer_demo_provisions_the_cdmo_and_acknowledges_the_sponsor(tmp_path
     demo = run("transfer", "demo", "--data-dir", str(tmp_path), timeout=600)
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
     assert "provisioned at the CDMO" in demo.stdout
-    transfer_id = next(w for w in demo.stdout.split() if w.startswith("TT-DEMO-"))
+    transfer_id = re.findall(r"TT-DEMO-[0-9A-F]+", demo.stdout)[0]
     for side in ("sponsor", "cdmo"):
         assert run("audit", "verify", "--data-dir", str(tmp_path / side)).returncode == 0
         trail = json.loads(run("audit", "trail", transfer_id, "--format", "json", "--data-dir",
