@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from types import TracebackType
 
+import nats.errors
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -90,9 +91,20 @@ class AuditWriter:
         """Sign the head left by a previous run, create the consumers (errors surface here), run them."""
         await (await self._prepare()).checkpoint()
         self._stop.clear()
-        subs = [await consumer.subscribe() for consumer in self.consumers]
+        subs = [await self._bind(consumer) for consumer in self.consumers]
         self._tasks = [asyncio.create_task(c.run(self._stop, bound=sub), name=f"audit-{c.spec.durable}")
                        for c, sub in zip(self.consumers, subs, strict=True)]
+
+    @staticmethod
+    async def _bind(consumer: BatchAppendConsumer) -> JetStreamContext.PullSubscription | None:
+        """Bind now so that a refusal surfaces at start; NATS being away (a restart) is no refusal: the
+        consumer's loop binds as soon as it is back."""
+        try:
+            return await consumer.subscribe()
+        except (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.errors.ConnectionClosedError,
+                nats.errors.ConnectionReconnectingError, TimeoutError) as exc:
+            log.warning("%s: cannot bind now (%s); its loop keeps trying", consumer.spec.durable, exc)
+            return None
 
     async def catch_up(self, timeout: float = 60.0) -> int:
         """Drain what the streams hold now (started or not), sign a checkpoint; records appended by this call."""

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ class Background:
     """`gxplink ARGS` in its own process group; `stop()` sends SIGTERM like a service manager."""
 
     def __init__(self, *args: str, log_dir: Path, env: dict[str, str] | None = None) -> None:
-        self.out = (log_dir / f"gxplink-{int(time.time() * 1000)}.log").open("w+")
+        self.out = (log_dir / f"gxplink-{args[0]}-{int(time.time() * 1000)}-{uuid.uuid4().hex[:6]}.log").open("w+")
         self.proc = subprocess.Popen([*GXPLINK, *args], stdout=self.out, stderr=subprocess.STDOUT,
                                      env={**cli_env(), **(env or {})}, start_new_session=True)
 
