@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 import secrets
 import time
@@ -15,27 +14,17 @@ from rich.console import Console
 from rich.table import Table
 
 from gxplink.commands.errors import friendly_errors
-from gxplink.commands.options import DataDir, Format, OutputFormat
+from gxplink.commands.options import DataDir, Format, OutputFormat, PasswordFile, read_password
 from gxplink.settings import Settings
 
 app = typer.Typer(help="Tech transfer: process-definition packages, sponsor to CDMO.", no_args_is_help=True)
 Wait = typer.Option(60.0, "--wait", help="Seconds to wait for the CDMO's answer (0: do not wait)")
 
 
-def _password(password_file: Path | None, user: str) -> str:
-    if password_file is None:
-        return getpass.getpass(f"password for {user}: ")
-    from messaging.private_files import refuse_exposed
-
-    refuse_exposed(password_file)
-    return password_file.read_text().strip()
-
-
 @app.command("export")
 @friendly_errors
 def export(approver: str = typer.Option(..., "--approver", help="Your user id: you approve and sign the package"),
-           password_file: Path | None = typer.Option(None, "--password-file", help="Read the password from this "
-                                                     "file (mode 0600) instead of asking"),
+           password_file: Path | None = PasswordFile,
            process: str = typer.Option("car-t-autologous", "--process", help="Process of the content library"),
            transfer_id: str | None = typer.Option(None, "--transfer-id", help="Default: TT-<date>-<random>"),
            site: str = typer.Option("sponsor", "--site", help="This (the sponsor's) site id"),
@@ -47,7 +36,7 @@ def export(approver: str = typer.Option(..., "--approver", help="Your user id: y
     from storage.engine import default_url, make_engine
 
     settings = Settings().with_data_dir(data_dir)
-    password = _password(password_file, approver)
+    password = read_password(password_file, f"password for {approver}: ")
     ident = transfer_id or f"TT-{time.strftime('%Y%m%d')}-{secrets.token_hex(3).upper()}"
 
     async def go() -> Any:

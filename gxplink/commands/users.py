@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gxplink.commands.errors import friendly_errors
-from gxplink.commands.options import DataDir, Format, OutputFormat
+from gxplink.commands.options import DataDir, Format, OutputFormat, PasswordFile, read_password
 from gxplink.settings import Settings
 
 app = typer.Typer(help="Console and signing users.", no_args_is_help=True)
@@ -27,13 +26,8 @@ def _accounts(settings: Settings) -> Any:
 
 
 def _password(password_file: Path | None) -> str:
-    if password_file is not None:
-        from messaging.private_files import refuse_exposed
-
-        refuse_exposed(password_file)
-        return password_file.read_text().strip()
-    first = getpass.getpass("initial password (at least 12 characters): ")
-    if getpass.getpass("again: ") != first:
+    first = read_password(password_file, "initial password (at least 12 characters): ")
+    if password_file is None and read_password(None, "again: ") != first:
         raise ValueError("the two passwords differ")
     return first
 
@@ -43,8 +37,7 @@ def _password(password_file: Path | None) -> str:
 def add(user_id: str = typer.Argument(..., help="User id (never reused)"),
         name: str = typer.Option(..., "--name", help="Printed name, shown with the user's signatures"),
         role: str = typer.Option(..., "--role", help="auditor, qa, operator or admin"),
-        password_file: Path | None = typer.Option(None, "--password-file", help="Read the password from this file "
-                                                  "(mode 0600) instead of asking"),
+        password_file: Path | None = PasswordFile,
         data_dir: Path | None = DataDir) -> None:
     """Create a user (works beside a running `gxplink up`)."""
     password = _password(password_file)

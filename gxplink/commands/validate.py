@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from gxplink.commands.errors import friendly_errors
-from gxplink.commands.options import DataDir
+from gxplink.commands.options import DataDir, PasswordFile, read_password
 from gxplink.settings import Settings
 
 app = typer.Typer(help="Validation evidence: traceability, IQ/OQ, signed reports.", no_args_is_help=True)
@@ -65,20 +64,14 @@ def sign(report_file: Path = typer.Argument(..., help="The report to sign"),
          user: str = typer.Option(..., "--user", help="Your user id"),
          meaning: str = typer.Option(..., "--meaning", help="reviewed or approved"),
          reason: str | None = typer.Option(None, "--reason"),
-         password_file: Path | None = typer.Option(None, "--password-file", help="Read the password from this file "
-                                                   "(mode 0600) instead of asking"),
+         password_file: Path | None = PasswordFile,
          data_dir: Path | None = DataDir) -> None:
     """Sign a report with your password again (21 CFR 11.200): the signature is bound to the report's sha256."""
-    from messaging.private_files import refuse_exposed
     from orchestrator.engine.accounts import Accounts
     from storage.engine import default_url, make_engine
     from validation.signing import sign as sign_report
 
-    if password_file is not None:
-        refuse_exposed(password_file)
-        password = password_file.read_text().strip()
-    else:
-        password = getpass.getpass(f"password for {user}: ")
+    password = read_password(password_file, f"password for {user}: ")
     settings = Settings().with_data_dir(data_dir)
 
     async def authenticate() -> dict[str, str]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-import hl7
 import pytest
-from hl7.mllp import open_hl7_connection
+
+from tests.integration.simulators.test_lims_inbound import send
 
 pytestmark = pytest.mark.integration
 MFN = "\r".join([
@@ -16,16 +15,6 @@ MFN = "\r".join([
     "MFE|MAD|CC-12/1||SPEC-CART19-REL~3~ENDO^ENDO^L|ST~NM~CE",
     "OM1|1|ENDO^ENDO^L|NM|Y|CAM-QC|||ENDO||||||TM-ENDO^Endotoxin by LAL^L||||A",
     "OM2|1|[EU]/mL^^UCUM||||&{high}"]) + "\r"
-
-
-async def send(port: int, text: str) -> hl7.Message:
-    reader, writer = await open_hl7_connection("127.0.0.1", port, encoding="utf-8")
-    try:
-        writer.writemessage(hl7.parse(text))
-        await writer.drain()
-        return await asyncio.wait_for(reader.readmessage(), 5)
-    finally:
-        writer.close()
 
 
 async def test_a_master_file_is_posted_then_a_changed_one_refused(start_sim: Any) -> None:
